@@ -1,0 +1,410 @@
+//! kubeadm's configuration file as input: `InitConfiguration` + `ClusterConfiguration`
+//! (`kubeadm.k8s.io/v1beta3` and `v1beta4`), so a kubeadm user switches with the file
+//! they already have.
+//!
+//! Only the fields that shape the PKI are read; unknown fields and other documents
+//! (`KubeletConfiguration`, ...) are ignored. A wrong type or value is an
+//! [`Error::KubeadmConfig`] naming the field.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cluster::ClusterSpec;
+use crate::error::{Error, Result};
+use crate::identity::NodeName;
+use crate::key::KeyAlgorithm;
+use crate::san::{ClusterNetwork, DnsName, Endpoint, IpCidr, SubjectAltNames};
+
+/// The PKI-relevant settings of a kubeadm configuration file, validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KubeadmConfig {
+    /// `nodeRegistration.name`.
+    pub node_name: Option<NodeName>,
+    /// `localAPIEndpoint.advertiseAddress`.
+    pub advertise_address: Option<IpAddr>,
+    /// `localAPIEndpoint.bindPort`.
+    pub bind_port: Option<u16>,
+    /// `controlPlaneEndpoint`.
+    pub control_plane_endpoint: Option<Endpoint>,
+    /// `networking.serviceSubnet` (comma-separated for dual-stack).
+    pub service_subnets: Option<Vec<IpCidr>>,
+    /// `networking.dnsDomain`.
+    pub dns_domain: Option<DnsName>,
+    /// `apiServer.certSANs`.
+    pub apiserver_cert_sans: SubjectAltNames,
+    /// `etcd.local.serverCertSANs`.
+    pub etcd_server_cert_sans: SubjectAltNames,
+    /// `etcd.local.peerCertSANs`.
+    pub etcd_peer_cert_sans: SubjectAltNames,
+    /// `clusterName`.
+    pub cluster_name: Option<String>,
+    /// `certificatesDir`.
+    pub certificates_dir: Option<PathBuf>,
+    /// `encryptionAlgorithm`.
+    pub key_algorithm: Option<KeyAlgorithm>,
+    /// `certificateValidityPeriod` (v1beta4).
+    pub leaf_validity: Option<Duration>,
+    /// `caCertificateValidityPeriod` (v1beta4).
+    pub ca_validity: Option<Duration>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Doc {
+    api_version: Option<String>,
+    kind: Option<String>,
+    node_registration: Option<NodeRegistration>,
+    #[serde(rename = "localAPIEndpoint")]
+    local_api_endpoint: Option<LocalApiEndpoint>,
+    control_plane_endpoint: Option<String>,
+    networking: Option<Networking>,
+    api_server: Option<ApiServer>,
+    etcd: Option<Etcd>,
+    cluster_name: Option<String>,
+    certificates_dir: Option<String>,
+    encryption_algorithm: Option<String>,
+    certificate_validity_period: Option<String>,
+    ca_certificate_validity_period: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct NodeRegistration {
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct LocalApiEndpoint {
+    advertise_address: Option<String>,
+    bind_port: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Networking {
+    service_subnet: Option<String>,
+    dns_domain: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ApiServer {
+    #[serde(rename = "certSANs")]
+    cert_sans: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Etcd {
+    local: Option<EtcdLocal>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct EtcdLocal {
+    #[serde(rename = "serverCertSANs")]
+    server_cert_sans: Option<Vec<String>>,
+    #[serde(rename = "peerCertSANs")]
+    peer_cert_sans: Option<Vec<String>>,
+}
+
+fn field_err(field: &str, reason: impl std::fmt::Display) -> Error {
+    Error::KubeadmConfig {
+        field: field.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Parses a Go duration (`8760h0m0s`, `87600h`, `90m`, `1h30m`, `3600s`).
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (num, tail) = rest.split_at(num_end);
+        let value: f64 = num.parse().ok()?;
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let scale = match unit {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += value * scale;
+        rest = tail;
+    }
+    (total.is_finite() && total >= 0.0).then(|| Duration::from_secs_f64(total))
+}
+
+impl KubeadmConfig {
+    /// Reads a kubeadm configuration file (one or more YAML documents).
+    pub fn from_yaml(yaml: &str) -> Result<KubeadmConfig> {
+        let docs: Vec<Doc> =
+            serde_saphyr::from_multiple(yaml).map_err(|e| field_err("document", e))?;
+        let mut cfg = KubeadmConfig::default();
+        let mut saw_kubeadm = false;
+        for doc in docs {
+            let api = doc.api_version.as_deref().unwrap_or("");
+            let Some(version) = api.strip_prefix("kubeadm.k8s.io/") else {
+                continue;
+            };
+            if version != "v1beta3" && version != "v1beta4" {
+                return Err(field_err(
+                    "apiVersion",
+                    format!("{api:?} is not supported (use kubeadm.k8s.io/v1beta3 or v1beta4)"),
+                ));
+            }
+            saw_kubeadm = true;
+            match doc.kind.as_deref() {
+                Some("InitConfiguration") => cfg.read_init(&doc)?,
+                Some("ClusterConfiguration") => cfg.read_cluster(&doc)?,
+                _ => {}
+            }
+        }
+        if !saw_kubeadm {
+            return Err(field_err(
+                "apiVersion",
+                "no kubeadm.k8s.io/v1beta3 or v1beta4 document found",
+            ));
+        }
+        Ok(cfg)
+    }
+
+    fn read_init(&mut self, doc: &Doc) -> Result<()> {
+        if let Some(name) = doc
+            .node_registration
+            .as_ref()
+            .and_then(|n| n.name.as_deref())
+        {
+            self.node_name =
+                Some(NodeName::new(name).map_err(|e| field_err("nodeRegistration.name", e))?);
+        }
+        if let Some(ep) = &doc.local_api_endpoint {
+            if let Some(a) = ep.advertise_address.as_deref() {
+                self.advertise_address = Some(a.parse().map_err(|_| {
+                    field_err(
+                        "localAPIEndpoint.advertiseAddress",
+                        format!("{a:?} is not an IP address"),
+                    )
+                })?);
+            }
+            if let Some(p) = ep.bind_port {
+                let port = u16::try_from(p).ok().filter(|p| *p != 0).ok_or_else(|| {
+                    field_err(
+                        "localAPIEndpoint.bindPort",
+                        format!("{p} is not a port from 1 to 65535"),
+                    )
+                })?;
+                self.bind_port = Some(port);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_cluster(&mut self, doc: &Doc) -> Result<()> {
+        if let Some(ep) = doc
+            .control_plane_endpoint
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
+            self.control_plane_endpoint = Some(
+                ep.parse()
+                    .map_err(|e| field_err("controlPlaneEndpoint", e))?,
+            );
+        }
+        if let Some(n) = &doc.networking {
+            if let Some(s) = n.service_subnet.as_deref() {
+                let subnets = s
+                    .split(',')
+                    .map(|c| c.parse::<IpCidr>())
+                    .collect::<Result<Vec<_>>>()
+                    .map_err(|e| field_err("networking.serviceSubnet", e))?;
+                self.service_subnets = Some(subnets);
+            }
+            if let Some(d) = n.dns_domain.as_deref() {
+                self.dns_domain =
+                    Some(DnsName::new(d).map_err(|e| field_err("networking.dnsDomain", e))?);
+            }
+        }
+        if let Some(sans) = doc.api_server.as_ref().and_then(|a| a.cert_sans.as_ref()) {
+            self.apiserver_cert_sans =
+                SubjectAltNames::parse(sans).map_err(|e| field_err("apiServer.certSANs", e))?;
+        }
+        if let Some(local) = doc.etcd.as_ref().and_then(|e| e.local.as_ref()) {
+            if let Some(s) = &local.server_cert_sans {
+                self.etcd_server_cert_sans = SubjectAltNames::parse(s)
+                    .map_err(|e| field_err("etcd.local.serverCertSANs", e))?;
+            }
+            if let Some(s) = &local.peer_cert_sans {
+                self.etcd_peer_cert_sans = SubjectAltNames::parse(s)
+                    .map_err(|e| field_err("etcd.local.peerCertSANs", e))?;
+            }
+        }
+        if let Some(name) = &doc.cluster_name {
+            if name.is_empty() || name.chars().any(char::is_control) {
+                return Err(field_err(
+                    "clusterName",
+                    format!("{name:?} is empty or has control characters"),
+                ));
+            }
+            self.cluster_name = Some(name.clone());
+        }
+        if let Some(dir) = &doc.certificates_dir {
+            self.certificates_dir = Some(PathBuf::from(dir));
+        }
+        if let Some(alg) = doc.encryption_algorithm.as_deref() {
+            self.key_algorithm = Some(KeyAlgorithm::from_kubeadm_name(alg).ok_or_else(|| {
+                field_err(
+                    "encryptionAlgorithm",
+                    format!(
+                        "{alg:?} (expected RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384)"
+                    ),
+                )
+            })?);
+        }
+        for (field, value, slot) in [
+            (
+                "certificateValidityPeriod",
+                &doc.certificate_validity_period,
+                &mut self.leaf_validity,
+            ),
+            (
+                "caCertificateValidityPeriod",
+                &doc.ca_certificate_validity_period,
+                &mut self.ca_validity,
+            ),
+        ] {
+            if let Some(v) = value.as_deref() {
+                *slot = Some(parse_go_duration(v).ok_or_else(|| {
+                    field_err(field, format!("{v:?} is not a duration like 8760h0m0s"))
+                })?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the file's settings to `spec` (settings the file leaves out are kept).
+    pub fn apply_to(&self, spec: &mut ClusterSpec) {
+        let n = &mut spec.network;
+        if let Some(v) = &self.node_name {
+            n.node_name = v.clone();
+        }
+        if let Some(v) = self.advertise_address {
+            n.advertise_address = v;
+        }
+        if let Some(v) = self.bind_port {
+            n.bind_port = v;
+        }
+        if let Some(v) = &self.control_plane_endpoint {
+            n.control_plane_endpoint = Some(v.clone());
+        }
+        if let Some(v) = &self.service_subnets {
+            n.service_subnets = v.clone();
+        }
+        if let Some(v) = &self.dns_domain {
+            n.dns_domain = v.clone();
+        }
+        n.apiserver_extra_sans.extend(&self.apiserver_cert_sans);
+        n.etcd_server_extra_sans.extend(&self.etcd_server_cert_sans);
+        n.etcd_peer_extra_sans.extend(&self.etcd_peer_cert_sans);
+        if let Some(v) = &self.cluster_name {
+            spec.cluster_name = v.clone();
+        }
+        if let Some(v) = self.key_algorithm {
+            spec.key_algorithm = v;
+        }
+        if let Some(v) = self.leaf_validity {
+            spec.leaf_validity = v;
+        }
+        if let Some(v) = self.ca_validity {
+            spec.ca_validity = v;
+        }
+    }
+
+    /// A spec from the file alone; node name and advertise address must be in it.
+    pub fn to_cluster_spec(&self) -> Result<ClusterSpec> {
+        let node = self
+            .node_name
+            .clone()
+            .ok_or_else(|| field_err("nodeRegistration.name", "missing"))?;
+        let addr = self
+            .advertise_address
+            .ok_or_else(|| field_err("localAPIEndpoint.advertiseAddress", "missing"))?;
+        let mut spec = ClusterSpec::new(ClusterNetwork::new(node, addr));
+        self.apply_to(&mut spec);
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1BETA4: &str = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nlocalAPIEndpoint:\n  advertiseAddress: 10.0.0.10\n  bindPort: 6443\nnodeRegistration:\n  name: node01\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncontrolPlaneEndpoint: cp.example.internal:6443\nnetworking:\n  serviceSubnet: 10.96.0.0/12,fd00:10:96::/112\n  dnsDomain: cluster.local\napiServer:\n  certSANs: [extra.example.com, 192.0.2.7]\netcd:\n  local:\n    serverCertSANs: [etcd.example]\nencryptionAlgorithm: ECDSA-P256\ncertificateValidityPeriod: 8760h0m0s\ncaCertificateValidityPeriod: 87600h0m0s\nunknownField: ignored\n---\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n";
+
+    #[test]
+    fn reads_every_pki_field_of_v1beta4() {
+        let cfg = KubeadmConfig::from_yaml(V1BETA4).unwrap();
+        assert_eq!(cfg.node_name.as_ref().unwrap().as_str(), "node01");
+        assert_eq!(cfg.service_subnets.as_ref().unwrap().len(), 2);
+        assert_eq!(cfg.key_algorithm, Some(KeyAlgorithm::EcdsaP256));
+        assert_eq!(cfg.leaf_validity, Some(Duration::from_secs(365 * 86400)));
+        assert_eq!(cfg.ca_validity, Some(Duration::from_secs(3650 * 86400)));
+        assert_eq!(cfg.etcd_server_cert_sans.len(), 1);
+        let spec = cfg.to_cluster_spec().unwrap();
+        assert_eq!(spec.network.bind_port, 6443);
+    }
+
+    #[test]
+    fn wrong_value_names_the_field() {
+        let bad = V1BETA4.replace("10.96.0.0/12,", "10.96.0.0/40,");
+        let err = KubeadmConfig::from_yaml(&bad).unwrap_err();
+        assert!(
+            err.to_string().contains("networking.serviceSubnet"),
+            "{err}"
+        );
+        let bad = V1BETA4.replace("bindPort: 6443", "bindPort: 70000");
+        assert!(
+            KubeadmConfig::from_yaml(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("bindPort")
+        );
+        let bad = V1BETA4.replace("[extra.example.com,", "[bad_san!,");
+        assert!(
+            KubeadmConfig::from_yaml(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("apiServer.certSANs")
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let bad = V1BETA4.replace("bindPort: 6443", "bindPort: [1, 2]");
+        assert!(KubeadmConfig::from_yaml(&bad).is_err());
+    }
+
+    #[test]
+    fn go_durations_parse() {
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("ten days"), None);
+        assert_eq!(parse_go_duration(""), None);
+    }
+}

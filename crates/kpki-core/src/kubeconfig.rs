@@ -1,0 +1,449 @@
+//! kubeconfig files: the model, YAML out (as kubeadm writes it) and in.
+//!
+//! Credentials are embedded (`*-data`, base64 of PEM) or referenced by path. Client key
+//! data is zeroized on drop and never shown by `Debug`.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::certificate::Certificate;
+use crate::error::{Error, Result};
+use crate::key::PrivateKey;
+
+/// A cluster entry.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Cluster {
+    /// The entry's name (kubeadm: the cluster name, `kubernetes`).
+    pub name: String,
+    /// The API server URL.
+    pub server: String,
+    /// Embedded CA bundle (PEM bytes).
+    pub certificate_authority_data: Option<Vec<u8>>,
+    /// CA bundle by path.
+    pub certificate_authority: Option<String>,
+    /// TLS server name override.
+    pub tls_server_name: Option<String>,
+}
+
+/// A user entry.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct User {
+    /// The entry's name (kubeadm: the certificate's CN).
+    pub name: String,
+    /// Embedded client certificate (PEM bytes).
+    pub client_certificate_data: Option<Vec<u8>>,
+    /// Embedded client key (PEM bytes; zeroized on drop).
+    pub client_key_data: Option<Zeroizing<Vec<u8>>>,
+    /// Client certificate by path.
+    pub client_certificate: Option<String>,
+    /// Client key by path.
+    pub client_key: Option<String>,
+    /// A bearer token (zeroized on drop).
+    pub token: Option<Zeroizing<String>>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .field(
+                "client_certificate_data",
+                &self.client_certificate_data.as_ref().map(|d| d.len()),
+            )
+            .field(
+                "client_key_data",
+                &self.client_key_data.as_ref().map(|_| "[secret]"),
+            )
+            .field("client_certificate", &self.client_certificate)
+            .field("client_key", &self.client_key)
+            .field("token", &self.token.as_ref().map(|_| "[secret]"))
+            .finish()
+    }
+}
+
+/// A context entry.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Context {
+    /// The entry's name (kubeadm: `<user>@<cluster>`).
+    pub name: String,
+    /// The cluster entry it uses.
+    pub cluster: String,
+    /// The user entry it uses.
+    pub user: String,
+    /// Default namespace.
+    pub namespace: Option<String>,
+}
+
+/// A kubeconfig (`apiVersion: v1`, `kind: Config`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Kubeconfig {
+    /// Clusters.
+    pub clusters: Vec<Cluster>,
+    /// Users.
+    pub users: Vec<User>,
+    /// Contexts.
+    pub contexts: Vec<Context>,
+    /// The current context's name.
+    pub current_context: String,
+}
+
+impl Kubeconfig {
+    /// kubeadm's shape: one cluster `cluster_name` at `server` trusting `ca_pem`, one
+    /// user named after the certificate's CN with embedded certificate and key, and the
+    /// context `<user>@<cluster>` selected.
+    pub fn with_client_certificate(
+        cluster_name: &str,
+        server: &str,
+        ca_pem: &str,
+        user_name: &str,
+        certificate: &Certificate,
+        key: &PrivateKey,
+    ) -> Kubeconfig {
+        let context = format!("{user_name}@{cluster_name}");
+        Kubeconfig {
+            clusters: vec![Cluster {
+                name: cluster_name.to_owned(),
+                server: server.to_owned(),
+                certificate_authority_data: Some(ca_pem.as_bytes().to_vec()),
+                ..Cluster::default()
+            }],
+            users: vec![User {
+                name: user_name.to_owned(),
+                client_certificate_data: Some(certificate.to_pem().into_bytes()),
+                client_key_data: Some(Zeroizing::new(key.to_pem().as_bytes().to_vec())),
+                ..User::default()
+            }],
+            contexts: vec![Context {
+                name: context.clone(),
+                cluster: cluster_name.to_owned(),
+                user: user_name.to_owned(),
+                namespace: None,
+            }],
+            current_context: context,
+        }
+    }
+
+    /// The current context's entries, if they all exist.
+    pub fn current(&self) -> Option<(&Context, &Cluster, &User)> {
+        let ctx = self
+            .contexts
+            .iter()
+            .find(|c| c.name == self.current_context)?;
+        let cluster = self.clusters.iter().find(|c| c.name == ctx.cluster)?;
+        let user = self.users.iter().find(|u| u.name == ctx.user)?;
+        Some((ctx, cluster, user))
+    }
+
+    /// The current user's embedded client certificate, if any.
+    pub fn client_certificate(&self) -> Result<Option<Certificate>> {
+        match self
+            .current()
+            .and_then(|(_, _, u)| u.client_certificate_data.as_ref())
+        {
+            Some(pem) => {
+                let text = std::str::from_utf8(pem).map_err(|_| Error::InvalidKubeconfig {
+                    what: "kubeconfig".into(),
+                    reason: "client-certificate-data is not PEM text".into(),
+                })?;
+                Certificate::from_pem_named(text, "kubeconfig client-certificate-data").map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The current user's embedded client key, if any.
+    pub fn client_key(&self) -> Result<Option<PrivateKey>> {
+        match self
+            .current()
+            .and_then(|(_, _, u)| u.client_key_data.as_ref())
+        {
+            Some(pem) => {
+                let text = std::str::from_utf8(pem).map_err(|_| Error::InvalidKubeconfig {
+                    what: "kubeconfig".into(),
+                    reason: "client-key-data is not PEM text".into(),
+                })?;
+                PrivateKey::from_pem_named(text, "kubeconfig client-key-data").map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces the current user's embedded certificate and key (renewal).
+    pub fn set_client_credentials(
+        &mut self,
+        certificate: &Certificate,
+        key: &PrivateKey,
+    ) -> Result<()> {
+        let user_name = self
+            .current()
+            .map(|(_, _, u)| u.name.clone())
+            .ok_or_else(|| Error::InvalidKubeconfig {
+                what: "kubeconfig".into(),
+                reason: "no current context".into(),
+            })?;
+        if let Some(u) = self.users.iter_mut().find(|u| u.name == user_name) {
+            u.client_certificate_data = Some(certificate.to_pem().into_bytes());
+            u.client_key_data = Some(Zeroizing::new(key.to_pem().as_bytes().to_vec()));
+        }
+        Ok(())
+    }
+
+    /// The YAML kubectl, client-go and the Python `kubernetes` client read.
+    pub fn to_yaml(&self) -> Result<Zeroizing<String>> {
+        let wire = Wire {
+            api_version: "v1".into(),
+            kind: "Config".into(),
+            clusters: self
+                .clusters
+                .iter()
+                .map(|c| WireNamedCluster {
+                    name: c.name.clone(),
+                    cluster: WireCluster {
+                        server: c.server.clone(),
+                        certificate_authority_data: c
+                            .certificate_authority_data
+                            .as_ref()
+                            .map(|d| B64.encode(d)),
+                        certificate_authority: c.certificate_authority.clone(),
+                        tls_server_name: c.tls_server_name.clone(),
+                    },
+                })
+                .collect(),
+            contexts: self
+                .contexts
+                .iter()
+                .map(|c| WireNamedContext {
+                    name: c.name.clone(),
+                    context: WireContext {
+                        cluster: c.cluster.clone(),
+                        user: c.user.clone(),
+                        namespace: c.namespace.clone(),
+                    },
+                })
+                .collect(),
+            current_context: self.current_context.clone(),
+            preferences: Some(WirePreferences {}),
+            users: self
+                .users
+                .iter()
+                .map(|u| WireNamedUser {
+                    name: u.name.clone(),
+                    user: WireUser {
+                        client_certificate_data: u
+                            .client_certificate_data
+                            .as_ref()
+                            .map(|d| B64.encode(d)),
+                        client_key_data: u
+                            .client_key_data
+                            .as_ref()
+                            .map(|d| Zeroizing::new(B64.encode(d.as_slice()))),
+                        client_certificate: u.client_certificate.clone(),
+                        client_key: u.client_key.clone(),
+                        token: u.token.clone(),
+                    },
+                })
+                .collect(),
+        };
+        serde_saphyr::to_string(&wire)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::InvalidKubeconfig {
+                what: "kubeconfig".into(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Reads kubeconfig YAML (as written by kubeadm, kubectl or kpki). `what` names the
+    /// source in errors.
+    pub fn from_yaml(yaml: &str, what: &str) -> Result<Kubeconfig> {
+        let bad = |reason: String| Error::InvalidKubeconfig {
+            what: what.to_owned(),
+            reason,
+        };
+        let wire: Wire = serde_saphyr::from_str(yaml).map_err(|e| bad(e.to_string()))?;
+        if wire.kind != "Config" && !wire.kind.is_empty() {
+            return Err(bad(format!("kind is {:?}, expected \"Config\"", wire.kind)));
+        }
+        let decode = |field: &str, s: &str| {
+            B64.decode(s.trim())
+                .map_err(|e| bad(format!("{field} is not base64: {e}")))
+        };
+        let mut out = Kubeconfig {
+            current_context: wire.current_context,
+            ..Kubeconfig::default()
+        };
+        for c in wire.clusters {
+            out.clusters.push(Cluster {
+                name: c.name,
+                server: c.cluster.server,
+                certificate_authority_data: c
+                    .cluster
+                    .certificate_authority_data
+                    .as_deref()
+                    .map(|d| decode("certificate-authority-data", d))
+                    .transpose()?,
+                certificate_authority: c.cluster.certificate_authority,
+                tls_server_name: c.cluster.tls_server_name,
+            });
+        }
+        for u in wire.users {
+            out.users.push(User {
+                name: u.name,
+                client_certificate_data: u
+                    .user
+                    .client_certificate_data
+                    .as_deref()
+                    .map(|d| decode("client-certificate-data", d))
+                    .transpose()?,
+                client_key_data: u
+                    .user
+                    .client_key_data
+                    .as_deref()
+                    .map(|d| decode("client-key-data", d).map(Zeroizing::new))
+                    .transpose()?,
+                client_certificate: u.user.client_certificate,
+                client_key: u.user.client_key,
+                token: u.user.token,
+            });
+        }
+        for c in wire.contexts {
+            out.contexts.push(Context {
+                name: c.name,
+                cluster: c.context.cluster,
+                user: c.context.user,
+                namespace: c.context.namespace,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire {
+    #[serde(default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    clusters: Vec<WireNamedCluster>,
+    #[serde(default)]
+    contexts: Vec<WireNamedContext>,
+    #[serde(rename = "current-context", default)]
+    current_context: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preferences: Option<WirePreferences>,
+    #[serde(default)]
+    users: Vec<WireNamedUser>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WirePreferences {}
+
+#[derive(Serialize, Deserialize)]
+struct WireNamedCluster {
+    cluster: WireCluster,
+    name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct WireCluster {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    certificate_authority_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    certificate_authority: Option<String>,
+    #[serde(default)]
+    server: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    tls_server_name: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireNamedContext {
+    context: WireContext,
+    name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireContext {
+    cluster: String,
+    user: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    namespace: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireNamedUser {
+    name: String,
+    user: WireUser,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct WireUser {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    client_certificate_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    client_key_data: Option<Zeroizing<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    client_certificate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    client_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    token: Option<Zeroizing<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kubeadm_written_kubeconfig() {
+        let yaml = "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: aGVsbG8=\n    server: https://192.168.50.11:6443\n  name: kubernetes\ncontexts:\n- context:\n    cluster: kubernetes\n    user: kubernetes-admin\n  name: kubernetes-admin@kubernetes\ncurrent-context: kubernetes-admin@kubernetes\nkind: Config\npreferences: {}\nusers:\n- name: kubernetes-admin\n  user:\n    client-certificate-data: aGVsbG8=\n    client-key-data: aGVsbG8=\n";
+        let k = Kubeconfig::from_yaml(yaml, "admin.conf").unwrap();
+        let (_, cluster, user) = k.current().unwrap();
+        assert_eq!(cluster.server, "https://192.168.50.11:6443");
+        assert_eq!(
+            cluster.certificate_authority_data.as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_eq!(user.name, "kubernetes-admin");
+        let again = Kubeconfig::from_yaml(&k.to_yaml().unwrap(), "again").unwrap();
+        assert_eq!(again, k);
+    }
+
+    #[test]
+    fn user_names_that_look_like_yaml_keywords_stay_strings() {
+        let mut k = Kubeconfig::default();
+        k.users.push(User {
+            name: "yes".into(),
+            ..User::default()
+        });
+        k.current_context = "null".into();
+        let yaml = k.to_yaml().unwrap();
+        let back = Kubeconfig::from_yaml(&yaml, "t").unwrap();
+        assert_eq!(back.users[0].name, "yes");
+        assert_eq!(back.current_context, "null");
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let u = User {
+            client_key_data: Some(Zeroizing::new(b"SECRET".to_vec())),
+            ..User::default()
+        };
+        assert!(!format!("{u:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn bad_base64_names_the_field() {
+        let yaml = "kind: Config\nusers:\n- name: a\n  user:\n    client-key-data: '!!notbase64'\n";
+        let err = Kubeconfig::from_yaml(yaml, "x.conf").unwrap_err();
+        assert!(err.to_string().contains("client-key-data"), "{err}");
+        assert!(err.to_string().contains("x.conf"), "{err}");
+    }
+}

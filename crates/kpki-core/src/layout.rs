@@ -1,0 +1,624 @@
+//! The kubeadm directory layout — the only module that touches the filesystem.
+//!
+//! Writes are atomic per file (temporary file in the same directory, `fsync`, rename,
+//! `fsync` of the directory) with kubeadm's modes set before any byte is written. A run
+//! checks every target before it writes the first file, and if a write still fails
+//! midway, the files it already wrote are removed or restored, so a failed run leaves
+//! the directory as it found it. Existing CA pairs are reused (kubeadm's
+//! bring-your-own-CA behaviour); any other existing file is left alone unless the
+//! caller asks to overwrite it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use zeroize::Zeroizing;
+
+use crate::ca::{CertificateAuthority, CertifiedKey};
+use crate::certificate::Certificate;
+use crate::cluster::{CaRole, CaSource, CertificateName, ClusterPki, ClusterSpec};
+use crate::error::{Error, Result};
+use crate::identity::NodeName;
+use crate::key::{PrivateKey, PublicKey};
+use crate::kubeconfig::Kubeconfig;
+
+/// Mode of certificates and of directories.
+const MODE_PUBLIC: u32 = 0o644;
+/// Mode of private keys, `sa.pub` and kubeconfigs.
+const MODE_SECRET: u32 = 0o600;
+const MODE_DIR: u32 = 0o755;
+
+/// A kubeadm root directory (kubeadm's `/etc/kubernetes`): kubeconfigs in the root,
+/// certificates under the certificates directory (`<root>/pki` by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KubeadmLayout {
+    root: PathBuf,
+    pki: PathBuf,
+}
+
+/// What a write did to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileAction {
+    /// The file did not exist and was written.
+    Created,
+    /// The file existed and was replaced (only when overwriting was allowed).
+    Replaced,
+    /// The file existed with the same content (a reused CA, key or certificate).
+    Kept,
+}
+
+/// One file of a write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenFile {
+    /// The path.
+    pub path: PathBuf,
+    /// What happened to it.
+    pub action: FileAction,
+    /// The certificate it holds (for `.crt` files and kubeconfigs), for reports.
+    pub certificate: Option<Certificate>,
+}
+
+/// The outcome of [`KubeadmLayout::write`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// Every file considered, in write order.
+    pub files: Vec<WrittenFile>,
+}
+
+struct Planned {
+    path: PathBuf,
+    contents: Zeroizing<Vec<u8>>,
+    mode: u32,
+    certificate: Option<Certificate>,
+    /// Whether the existing file counts as "the same" (so it is kept, not replaced).
+    same: Sameness,
+}
+
+enum Sameness {
+    Bytes,
+    Certificate(Vec<u8>),
+    PrivateKey(PublicKey),
+    PublicKey(PublicKey),
+}
+
+/// What [`KubeadmLayout::load`] found.
+#[derive(Clone, Debug, Default)]
+pub struct LoadedPki {
+    /// CAs found, by role (external where the key file is absent).
+    pub cas: BTreeMap<CaRole, CertificateAuthority>,
+    /// Certificate files found, with their keys where present.
+    pub certificates: Vec<LoadedCertificate>,
+    /// Kubeconfig files found.
+    pub kubeconfigs: Vec<LoadedKubeconfig>,
+    /// `sa.key`, if present.
+    pub service_account_key: Option<PrivateKey>,
+}
+
+/// A certificate file found on disk.
+#[derive(Clone, Debug)]
+pub struct LoadedCertificate {
+    /// Which certificate it is.
+    pub name: CertificateName,
+    /// The `.crt` path.
+    pub path: PathBuf,
+    /// The certificate.
+    pub certificate: Certificate,
+    /// Its key, if the `.key` file exists.
+    pub key: Option<PrivateKey>,
+}
+
+/// A kubeconfig file found on disk.
+#[derive(Clone, Debug)]
+pub struct LoadedKubeconfig {
+    /// Which certificate it embeds.
+    pub name: CertificateName,
+    /// The path.
+    pub path: PathBuf,
+    /// The parsed kubeconfig.
+    pub kubeconfig: Kubeconfig,
+}
+
+fn read_text(path: &Path) -> Result<Option<String>> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::InvalidPem {
+                what: path.display().to_string(),
+                reason: "not UTF-8 text".into(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, "read", e)),
+    }
+}
+
+impl KubeadmLayout {
+    /// The layout under `root`, certificates in `root/pki`.
+    pub fn new(root: impl Into<PathBuf>) -> KubeadmLayout {
+        let root = root.into();
+        let pki = root.join("pki");
+        KubeadmLayout { root, pki }
+    }
+
+    /// Uses `dir` as the certificates directory (kubeadm's `certificatesDir`); a relative
+    /// path is taken relative to the root.
+    pub fn with_certificates_dir(mut self, dir: impl AsRef<Path>) -> KubeadmLayout {
+        self.pki = self.root.join(dir);
+        self
+    }
+
+    /// The root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The certificates directory.
+    pub fn certificates_dir(&self) -> &Path {
+        &self.pki
+    }
+
+    fn stem_path(&self, stem: &str) -> PathBuf {
+        match stem.strip_prefix("pki/") {
+            Some(rest) => self.pki.join(rest),
+            None => self.root.join(stem),
+        }
+    }
+
+    /// The `.crt` and `.key` paths of a CA role.
+    pub fn ca_paths(&self, role: CaRole) -> (PathBuf, PathBuf) {
+        let stem = self.pki.join(role.file_stem());
+        (stem.with_extension("crt"), stem.with_extension("key"))
+    }
+
+    /// The `.crt` and `.key` paths of a certificate written as a file pair.
+    pub fn certificate_paths(&self, name: &CertificateName) -> Option<(PathBuf, PathBuf)> {
+        let stem = self.stem_path(&name.file_stem()?);
+        let mut crt = stem.clone().into_os_string();
+        crt.push(".crt");
+        let mut key = stem.into_os_string();
+        key.push(".key");
+        Some((crt.into(), key.into()))
+    }
+
+    /// The path of a certificate's kubeconfig, if it has one.
+    pub fn kubeconfig_path(&self, name: &CertificateName) -> Option<PathBuf> {
+        name.kubeconfig_file().map(|f| self.root.join(f))
+    }
+
+    /// `sa.key` and `sa.pub`.
+    pub fn service_account_paths(&self) -> (PathBuf, PathBuf) {
+        (self.pki.join("sa.key"), self.pki.join("sa.pub"))
+    }
+
+    /// Loads a CA role's files: both present → a CA with its key; certificate only →
+    /// an external CA; neither → `None`.
+    pub fn load_ca(&self, role: CaRole) -> Result<Option<CertificateAuthority>> {
+        let (crt, key) = self.ca_paths(role);
+        let Some(cert_pem) = read_text(&crt)? else {
+            return Ok(None);
+        };
+        let what = crt.display().to_string();
+        let mut chain = Certificate::chain_from_pem(&cert_pem, &what)?;
+        let certificate = chain.remove(0);
+        match read_text(&key)? {
+            Some(key_pem) => {
+                let private = PrivateKey::from_pem_named(&key_pem, &key.display().to_string())?;
+                CertificateAuthority::from_parts(certificate, chain, private)
+                    .map(Some)
+                    .map_err(|e| match e {
+                        Error::KeyMismatch { .. } => Error::KeyMismatch {
+                            what: format!("{} and {}", crt.display(), key.display()),
+                        },
+                        other => other,
+                    })
+            }
+            None => CertificateAuthority::external(certificate).map(Some),
+        }
+    }
+
+    fn load_pair(&self, name: &CertificateName) -> Result<Option<LoadedCertificate>> {
+        let Some((crt, key)) = self.certificate_paths(name) else {
+            return Ok(None);
+        };
+        let Some(cert_pem) = read_text(&crt)? else {
+            return Ok(None);
+        };
+        let certificate = Certificate::from_pem_named(&cert_pem, &crt.display().to_string())?;
+        let key = match read_text(&key)? {
+            Some(pem) => Some(PrivateKey::from_pem_named(
+                &pem,
+                &key.display().to_string(),
+            )?),
+            None => None,
+        };
+        Ok(Some(LoadedCertificate {
+            name: name.clone(),
+            path: crt,
+            certificate,
+            key,
+        }))
+    }
+
+    fn worker_names(&self) -> Result<Vec<NodeName>> {
+        let dir = self.root.join("nodes");
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(Error::io(&dir, "read directory", e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, "read directory", e))?;
+            let file = entry.file_name();
+            if let Some(stem) = file.to_str().and_then(|f| f.strip_suffix(".crt"))
+                && let Ok(n) = NodeName::new(stem)
+            {
+                names.push(n);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Loads everything kpki or kubeadm wrote here.
+    pub fn load(&self) -> Result<LoadedPki> {
+        let mut out = LoadedPki::default();
+        for role in CaRole::ALL {
+            if let Some(ca) = self.load_ca(role)? {
+                out.cas.insert(role, ca);
+            }
+        }
+        let mut names = vec![
+            CertificateName::ApiServer,
+            CertificateName::ApiServerKubeletClient,
+            CertificateName::ApiServerEtcdClient,
+            CertificateName::FrontProxyClient,
+            CertificateName::EtcdServer,
+            CertificateName::EtcdPeer,
+            CertificateName::EtcdHealthcheckClient,
+            CertificateName::Admin,
+            CertificateName::SuperAdmin,
+            CertificateName::Kubelet,
+            CertificateName::ControllerManager,
+            CertificateName::Scheduler,
+            CertificateName::KubeProxy,
+        ];
+        for w in self.worker_names()? {
+            names.push(CertificateName::WorkerKubeletClient(w.clone()));
+            names.push(CertificateName::WorkerKubeletServing(w));
+        }
+        for name in names {
+            if let Some(found) = self.load_pair(&name)? {
+                out.certificates.push(found);
+            }
+            if let Some(path) = self.kubeconfig_path(&name)
+                && let Some(yaml) = read_text(&path)?
+            {
+                let kubeconfig = Kubeconfig::from_yaml(&yaml, &path.display().to_string())?;
+                out.kubeconfigs.push(LoadedKubeconfig {
+                    name,
+                    path,
+                    kubeconfig,
+                });
+            }
+        }
+        let (sa_key, _) = self.service_account_paths();
+        if let Some(pem) = read_text(&sa_key)? {
+            out.service_account_key = Some(PrivateKey::from_pem_named(
+                &pem,
+                &sa_key.display().to_string(),
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// Makes `spec` fit what is already on disk, as kubeadm does: an existing CA pair is
+    /// reused for a role the caller did not configure; a CA certificate without its key
+    /// makes the role external, and the certificates it signed are loaded as supplied;
+    /// an existing `sa.key` is kept.
+    pub fn adopt_existing(&self, spec: &mut ClusterSpec) -> Result<()> {
+        for role in CaRole::ALL {
+            if spec.cas.contains_key(&role) {
+                continue;
+            }
+            if let Some(ca) = self.load_ca(role)? {
+                let source = if ca.can_issue() {
+                    CaSource::Provided(ca)
+                } else {
+                    CaSource::External(ca.certificate().clone())
+                };
+                spec.cas.insert(role, source);
+            }
+        }
+        let external: Vec<CaRole> = CaRole::ALL
+            .into_iter()
+            .filter(|r| {
+                let src = match spec.ca_source(*r) {
+                    CaSource::SameAs(o) => spec.ca_source(o),
+                    s => s,
+                };
+                matches!(src, CaSource::External(_))
+            })
+            .collect();
+        if !external.is_empty() {
+            for (name, _) in spec.plan()? {
+                if !external.contains(&name.ca_role()) || spec.supplied.contains_key(&name) {
+                    continue;
+                }
+                let found = match self.load_pair(&name)? {
+                    Some(LoadedCertificate {
+                        certificate,
+                        key: Some(key),
+                        ..
+                    }) => Some(CertifiedKey { certificate, key }),
+                    _ => match self
+                        .kubeconfig_path(&name)
+                        .map(|p| read_text(&p).map(|y| (p, y)))
+                        .transpose()?
+                    {
+                        Some((path, Some(yaml))) => {
+                            let kc = Kubeconfig::from_yaml(&yaml, &path.display().to_string())?;
+                            match (kc.client_certificate()?, kc.client_key()?) {
+                                (Some(certificate), Some(key)) => {
+                                    Some(CertifiedKey { certificate, key })
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                };
+                if let Some(ck) = found {
+                    spec.supplied.insert(name, ck);
+                }
+            }
+        }
+        if spec.service_account_key.is_none() {
+            let (sa_key, _) = self.service_account_paths();
+            if let Some(pem) = read_text(&sa_key)? {
+                spec.service_account_key = Some(PrivateKey::from_pem_named(
+                    &pem,
+                    &sa_key.display().to_string(),
+                )?);
+            }
+        }
+        Ok(())
+    }
+
+    fn plan_files(&self, pki: &ClusterPki) -> Vec<Planned> {
+        let mut files = Vec::new();
+        let mut written_cas: Vec<&Certificate> = Vec::new();
+        for (role, ca) in pki.cas() {
+            if written_cas.contains(&ca.certificate()) {
+                continue; // a shared CA is written once, under the first role it serves
+            }
+            written_cas.push(ca.certificate());
+            let (crt, key) = self.ca_paths(role);
+            files.push(Planned {
+                path: crt,
+                contents: Zeroizing::new(ca.chain_pem().into_bytes()),
+                mode: MODE_PUBLIC,
+                certificate: Some(ca.certificate().clone()),
+                same: Sameness::Certificate(ca.certificate().der().to_vec()),
+            });
+            if let Some(k) = ca.private_key() {
+                files.push(Planned {
+                    path: key,
+                    contents: Zeroizing::new(k.to_pem().as_bytes().to_vec()),
+                    mode: MODE_SECRET,
+                    certificate: None,
+                    same: Sameness::PrivateKey(k.public_key().clone()),
+                });
+            }
+        }
+        for (name, ck) in pki.certificates() {
+            let Some((crt, key)) = self.certificate_paths(name) else {
+                continue;
+            };
+            files.push(Planned {
+                path: crt,
+                contents: Zeroizing::new(ck.certificate.to_pem().into_bytes()),
+                mode: MODE_PUBLIC,
+                certificate: Some(ck.certificate.clone()),
+                same: Sameness::Certificate(ck.certificate.der().to_vec()),
+            });
+            files.push(Planned {
+                path: key,
+                contents: Zeroizing::new(ck.key.to_pem().as_bytes().to_vec()),
+                mode: MODE_SECRET,
+                certificate: None,
+                same: Sameness::PrivateKey(ck.key.public_key().clone()),
+            });
+        }
+        let (sa_key, sa_pub) = self.service_account_paths();
+        let sa = pki.service_account_key();
+        files.push(Planned {
+            path: sa_key,
+            contents: Zeroizing::new(sa.to_pem().as_bytes().to_vec()),
+            mode: MODE_SECRET,
+            certificate: None,
+            same: Sameness::PrivateKey(sa.public_key().clone()),
+        });
+        files.push(Planned {
+            path: sa_pub,
+            contents: Zeroizing::new(sa.public_key().to_pem().into_bytes()),
+            mode: MODE_SECRET,
+            certificate: None,
+            same: Sameness::PublicKey(sa.public_key().clone()),
+        });
+        for (file, kc) in pki.kubeconfigs() {
+            let certificate = kc.client_certificate().ok().flatten();
+            // A kubeconfig that cannot be rendered is a bug, not a file to skip.
+            let contents = match kc.to_yaml() {
+                Ok(y) => Zeroizing::new(y.as_bytes().to_vec()),
+                Err(_) => continue,
+            };
+            files.push(Planned {
+                path: self.root.join(file),
+                contents,
+                mode: MODE_SECRET,
+                certificate,
+                same: Sameness::Bytes,
+            });
+        }
+        files
+    }
+
+    fn is_same(existing: &[u8], planned: &Planned) -> bool {
+        let text = std::str::from_utf8(existing).unwrap_or("");
+        match &planned.same {
+            Sameness::Bytes => existing == planned.contents.as_slice(),
+            Sameness::Certificate(der) => {
+                Certificate::from_pem(text).is_ok_and(|c| c.der() == der.as_slice())
+            }
+            Sameness::PrivateKey(public) => {
+                PrivateKey::from_pem(text).is_ok_and(|k| k.public_key() == public)
+            }
+            Sameness::PublicKey(public) => PublicKey::from_pem(text).is_ok_and(|k| &k == public),
+        }
+    }
+
+    /// Writes `pki` here. Files that already hold the same thing (a reused CA, `sa.key`)
+    /// are kept; any other existing file is an [`Error::AlreadyExists`] unless
+    /// `overwrite` is set. All checks happen before the first write; a failure midway
+    /// undoes the files this call wrote.
+    pub fn write(&self, pki: &ClusterPki, overwrite: bool) -> Result<WriteReport> {
+        let planned = self.plan_files(pki);
+        // Preflight: decide every file's fate before touching anything.
+        let mut actions = Vec::with_capacity(planned.len());
+        for p in &planned {
+            let action = match fs::read(&p.path) {
+                Ok(existing) if KubeadmLayout::is_same(&existing, p) => {
+                    (FileAction::Kept, Some(Zeroizing::new(existing)))
+                }
+                Ok(existing) if overwrite => (FileAction::Replaced, Some(Zeroizing::new(existing))),
+                Ok(_) => {
+                    return Err(Error::AlreadyExists {
+                        path: p.path.clone(),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (FileAction::Created, None),
+                Err(e) => return Err(Error::io(&p.path, "read", e)),
+            };
+            actions.push(action);
+        }
+        let mut created_dirs = Vec::new();
+        let mut done: Vec<(usize, Option<Zeroizing<Vec<u8>>>)> = Vec::new();
+        let result = (|| -> Result<()> {
+            for (i, (p, (action, previous))) in planned.iter().zip(actions.iter()).enumerate() {
+                if *action == FileAction::Kept {
+                    continue;
+                }
+                if let Some(parent) = p.path.parent() {
+                    create_dirs(parent, &mut created_dirs)?;
+                }
+                atomic_write(&p.path, &p.contents, p.mode)?;
+                done.push((i, previous.clone()));
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // Undo: restore what was replaced, remove what was created, then the new dirs.
+            for (i, previous) in done.into_iter().rev() {
+                let p = &planned[i];
+                match previous {
+                    Some(old) => {
+                        let _ = atomic_write(&p.path, &old, p.mode);
+                    }
+                    None => {
+                        let _ = fs::remove_file(&p.path);
+                    }
+                }
+            }
+            for d in created_dirs.iter().rev() {
+                let _ = fs::remove_dir(d);
+            }
+            return Err(e);
+        }
+        Ok(WriteReport {
+            files: planned
+                .into_iter()
+                .zip(actions)
+                .map(|(p, (action, _))| WrittenFile {
+                    path: p.path,
+                    action,
+                    certificate: p.certificate,
+                })
+                .collect(),
+        })
+    }
+
+    /// The whole job: adopt what exists here ([`KubeadmLayout::adopt_existing`]),
+    /// generate, and write.
+    pub fn init(
+        &self,
+        mut spec: ClusterSpec,
+        now: SystemTime,
+        overwrite: bool,
+    ) -> Result<(ClusterPki, WriteReport)> {
+        self.adopt_existing(&mut spec)?;
+        let pki = spec.generate(now)?;
+        let report = self.write(&pki, overwrite)?;
+        Ok((pki, report))
+    }
+}
+
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs(parent, created)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {
+            fs::set_permissions(dir, fs::Permissions::from_mode(MODE_DIR))
+                .map_err(|e| Error::io(dir, "set permissions", e))?;
+            created.push(dir.to_path_buf());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(Error::io(dir, "create directory", e)),
+    }
+}
+
+/// Writes `contents` to `path` atomically with `mode`: a temporary file in the same
+/// directory (created with `mode`, so a key is never readable by others, not even for a
+/// moment), fsync, rename over `path`, fsync of the directory.
+pub(crate) fn atomic_write(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut suffix = [0u8; 6];
+    aws_lc_rs::rand::fill(&mut suffix).map_err(|e| Error::crypto("temporary file name", e))?;
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = dir.join(format!(".{file_name}.kpki-{suffix}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        // The umask may have narrowed `mode`; kubeadm's modes are exact.
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        Ok(())
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, "write", e));
+    }
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, "rename into place", e));
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! What a certificate is for, and the key usages that follow from it (SPEC.md,
+//! "Rules that hold for every file").
+
+use crate::cluster::Compatibility;
+use crate::key::KeyAlgorithm;
+
+/// The purpose of a certificate.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CertificateProfile {
+    /// A certificate authority; `path_len` limits the CAs below it (`None`: no limit,
+    /// as kubeadm writes).
+    Ca {
+        /// The basicConstraints pathLenConstraint.
+        path_len: Option<u8>,
+    },
+    /// A TLS server (EKU serverAuth).
+    Server,
+    /// A TLS client (EKU clientAuth).
+    Client,
+    /// Both (etcd server and peer certificates).
+    ServerAndClient,
+}
+
+/// A keyUsage bit kpki sets or reads.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyUsage {
+    /// digitalSignature
+    DigitalSignature,
+    /// nonRepudiation / contentCommitment
+    ContentCommitment,
+    /// keyEncipherment
+    KeyEncipherment,
+    /// dataEncipherment
+    DataEncipherment,
+    /// keyAgreement
+    KeyAgreement,
+    /// keyCertSign
+    KeyCertSign,
+    /// cRLSign
+    CrlSign,
+    /// encipherOnly
+    EncipherOnly,
+    /// decipherOnly
+    DecipherOnly,
+}
+
+/// An extended key usage.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExtendedKeyUsage {
+    /// id-kp-serverAuth
+    ServerAuth,
+    /// id-kp-clientAuth
+    ClientAuth,
+    /// Any other purpose, by dotted OID.
+    Other(String),
+}
+
+impl CertificateProfile {
+    /// Whether this is a CA profile.
+    pub fn is_ca(self) -> bool {
+        matches!(self, CertificateProfile::Ca { .. })
+    }
+
+    /// The keyUsage bits for a key of `algorithm`: digitalSignature always,
+    /// keyCertSign for CAs, keyEncipherment for RSA keys — and, in the kubeadm-1.28
+    /// profile, for every key, as kubeadm does (a known wart: keyEncipherment means
+    /// nothing for an EC or Ed25519 key).
+    pub fn key_usages(self, algorithm: KeyAlgorithm, compat: Compatibility) -> Vec<KeyUsage> {
+        let mut ku = vec![KeyUsage::DigitalSignature];
+        if algorithm.is_rsa() || compat == Compatibility::Kubeadm128 {
+            ku.push(KeyUsage::KeyEncipherment);
+        }
+        if self.is_ca() {
+            ku.push(KeyUsage::KeyCertSign);
+        }
+        ku
+    }
+
+    /// The extended key usages (none for a CA).
+    pub fn extended_key_usages(self) -> Vec<ExtendedKeyUsage> {
+        match self {
+            CertificateProfile::Ca { .. } => vec![],
+            CertificateProfile::Server => vec![ExtendedKeyUsage::ServerAuth],
+            CertificateProfile::Client => vec![ExtendedKeyUsage::ClientAuth],
+            CertificateProfile::ServerAndClient => {
+                vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth]
+            }
+        }
+    }
+}
+
+impl KeyUsage {
+    pub(crate) fn to_rcgen(self) -> rcgen::KeyUsagePurpose {
+        use rcgen::KeyUsagePurpose as K;
+        match self {
+            KeyUsage::DigitalSignature => K::DigitalSignature,
+            KeyUsage::ContentCommitment => K::ContentCommitment,
+            KeyUsage::KeyEncipherment => K::KeyEncipherment,
+            KeyUsage::DataEncipherment => K::DataEncipherment,
+            KeyUsage::KeyAgreement => K::KeyAgreement,
+            KeyUsage::KeyCertSign => K::KeyCertSign,
+            KeyUsage::CrlSign => K::CrlSign,
+            KeyUsage::EncipherOnly => K::EncipherOnly,
+            KeyUsage::DecipherOnly => K::DecipherOnly,
+        }
+    }
+
+    /// The name Kubernetes' `certificates.k8s.io` API uses for this usage.
+    pub fn kubernetes_name(self) -> &'static str {
+        match self {
+            KeyUsage::DigitalSignature => "digital signature",
+            KeyUsage::ContentCommitment => "content commitment",
+            KeyUsage::KeyEncipherment => "key encipherment",
+            KeyUsage::DataEncipherment => "data encipherment",
+            KeyUsage::KeyAgreement => "key agreement",
+            KeyUsage::KeyCertSign => "cert sign",
+            KeyUsage::CrlSign => "crl sign",
+            KeyUsage::EncipherOnly => "encipher only",
+            KeyUsage::DecipherOnly => "decipher only",
+        }
+    }
+}
+
+impl ExtendedKeyUsage {
+    pub(crate) fn to_rcgen(&self) -> rcgen::ExtendedKeyUsagePurpose {
+        use rcgen::ExtendedKeyUsagePurpose as E;
+        match self {
+            ExtendedKeyUsage::ServerAuth => E::ServerAuth,
+            ExtendedKeyUsage::ClientAuth => E::ClientAuth,
+            ExtendedKeyUsage::Other(oid) => {
+                E::Other(oid.split('.').filter_map(|c| c.parse().ok()).collect())
+            }
+        }
+    }
+
+    /// The name Kubernetes' `certificates.k8s.io` API uses (`server auth`, `client auth`).
+    pub fn kubernetes_name(&self) -> &str {
+        match self {
+            ExtendedKeyUsage::ServerAuth => "server auth",
+            ExtendedKeyUsage::ClientAuth => "client auth",
+            ExtendedKeyUsage::Other(oid) => oid,
+        }
+    }
+}

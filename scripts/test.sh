@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need, then runs
+# every suite — Rust (unit, doc, oracle/integration), Python, C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-test-deps.sh
+
+echo "== rust: fmt, clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== rust: tests"
+cargo test --workspace --locked
