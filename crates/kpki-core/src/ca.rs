@@ -11,7 +11,7 @@ use crate::cluster::Compatibility;
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::key::{KeyAlgorithm, PrivateKey, PublicKey};
-use crate::profile::CertificateProfile;
+use crate::profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
 use crate::san::{DnsName, SubjectAltNames};
 use crate::signer::{RcgenSigner, Signer, signing_error};
 
@@ -48,6 +48,12 @@ pub struct LeafRequest {
     pub not_before: NotBefore,
     /// kubeadm profile (decides keyEncipherment on non-RSA keys).
     pub compatibility: Compatibility,
+    /// Key usages to set instead of the profile's (a CSR signer granting exactly the
+    /// usages a request asked for). `None`: [`CertificateProfile::key_usages`].
+    pub key_usages: Option<Vec<KeyUsage>>,
+    /// Extended key usages to set instead of the profile's. `None`:
+    /// [`CertificateProfile::extended_key_usages`].
+    pub extended_key_usages: Option<Vec<ExtendedKeyUsage>>,
 }
 
 impl LeafRequest {
@@ -60,7 +66,20 @@ impl LeafRequest {
             validity: DEFAULT_LEAF_VALIDITY,
             not_before: NotBefore::Backdated(BACKDATE),
             compatibility: Compatibility::Current,
+            key_usages: None,
+            extended_key_usages: None,
         }
+    }
+
+    /// Sets explicit key usages and extended key usages, replacing the profile's.
+    pub fn with_usages(
+        mut self,
+        key_usages: Vec<KeyUsage>,
+        extended_key_usages: Vec<ExtendedKeyUsage>,
+    ) -> LeafRequest {
+        self.key_usages = Some(key_usages);
+        self.extended_key_usages = Some(extended_key_usages);
+        self
     }
 
     /// Sets the SANs.
@@ -436,18 +455,29 @@ impl CertificateAuthority {
         params.not_before = to_offset(nb)?;
         params.not_after = to_offset(na)?;
         params.serial_number = Some(random_serial()?);
-        params.key_usages = req
-            .profile
-            .key_usages(public_key.algorithm(), req.compatibility)
-            .into_iter()
-            .map(|k| k.to_rcgen())
-            .collect();
-        params.extended_key_usages = req
-            .profile
-            .extended_key_usages()
-            .iter()
-            .map(|e| e.to_rcgen())
-            .collect();
+        params.key_usages = match &req.key_usages {
+            Some(ku) => ku.iter().map(|k| k.to_rcgen()).collect(),
+            None => req
+                .profile
+                .key_usages(public_key.algorithm(), req.compatibility)
+                .into_iter()
+                .map(|k| k.to_rcgen())
+                .collect(),
+        };
+        if params.key_usages.contains(&rcgen::KeyUsagePurpose::KeyCertSign) {
+            return Err(Error::InvalidSpec {
+                reason: "a leaf certificate cannot have keyCertSign".into(),
+            });
+        }
+        params.extended_key_usages = match &req.extended_key_usages {
+            Some(eku) => eku.iter().map(|e| e.to_rcgen()).collect(),
+            None => req
+                .profile
+                .extended_key_usages()
+                .iter()
+                .map(|e| e.to_rcgen())
+                .collect(),
+        };
         params.use_authority_key_identifier_extension = true;
         let mut bc = rcgen::CustomExtension::from_oid_content(
             &OID_BASIC_CONSTRAINTS,
