@@ -232,6 +232,38 @@ impl Identity {
         }
     }
 
+    /// The component names [`Identity::component`] accepts.
+    pub const COMPONENT_NAMES: &'static str = "kube-apiserver, kube-controller-manager, \
+        kube-scheduler, kube-proxy, admin, super-admin, apiserver-kubelet-client, \
+        apiserver-etcd-client, front-proxy-client, etcd-healthcheck-client";
+
+    /// A control-plane component's identity by name (what the bindings and the CLI
+    /// take): `kube-apiserver`, `kube-controller-manager`, `kube-scheduler`,
+    /// `kube-proxy`, `admin`, `super-admin`, `apiserver-kubelet-client`,
+    /// `apiserver-etcd-client`, `front-proxy-client`, `etcd-healthcheck-client`.
+    /// `compat` picks the groups where kubeadm versions differ (see [`Identity::admin`]).
+    pub fn component(name: &str, compat: Compatibility) -> Result<Identity> {
+        Ok(match name {
+            "kube-apiserver" => Identity::kube_apiserver(),
+            "kube-controller-manager" => Identity::kube_controller_manager(),
+            "kube-scheduler" => Identity::kube_scheduler(),
+            "kube-proxy" => Identity::kube_proxy(),
+            "admin" => Identity::admin(compat),
+            "super-admin" => Identity::super_admin(),
+            "apiserver-kubelet-client" => Identity::apiserver_kubelet_client(compat),
+            "apiserver-etcd-client" => Identity::apiserver_etcd_client(compat),
+            "front-proxy-client" => Identity::front_proxy_client(),
+            "etcd-healthcheck-client" => Identity::etcd_healthcheck_client(compat),
+            _ => {
+                return Err(Error::UnknownChoice {
+                    field: "component",
+                    value: name.to_owned(),
+                    expected: Identity::COMPONENT_NAMES,
+                });
+            }
+        })
+    }
+
     /// A CA's subject: CN only.
     pub fn certificate_authority(common_name: impl Into<String>) -> Result<Identity> {
         Identity::new(common_name, Vec::<String>::new())
@@ -324,6 +356,22 @@ mod tests {
     fn control_characters_are_refused() {
         assert!(Identity::user("al\nice", Vec::<String>::new()).is_err());
         assert!(Identity::user("alice", ["de\u{0}v"]).is_err());
+    }
+
+    #[test]
+    fn components_by_name_match_their_constructors() {
+        let c = Compatibility::Current;
+        assert_eq!(
+            Identity::component("kube-scheduler", c).unwrap(),
+            Identity::kube_scheduler()
+        );
+        assert!(
+            Identity::component("admin", Compatibility::Kubeadm128)
+                .unwrap()
+                .is_system_masters()
+        );
+        let err = Identity::component("kube-dns", c).unwrap_err();
+        assert!(err.to_string().contains("kube-controller-manager"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! What a certificate is for, and the key usages that follow from it (SPEC.md,
 //! "Rules that hold for every file").
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::cluster::Compatibility;
+use crate::error::{Error, Result};
 use crate::key::KeyAlgorithm;
 
 /// The purpose of a certificate.
@@ -92,6 +96,47 @@ impl CertificateProfile {
     }
 }
 
+impl CertificateProfile {
+    /// The leaf profiles by name, as the bindings and the CLI spell them.
+    pub const LEAF_NAMES: &'static str = "server, client, server-and-client";
+
+    /// The profile's name: `ca`, `server`, `client`, `server-and-client`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CertificateProfile::Ca { .. } => "ca",
+            CertificateProfile::Server => "server",
+            CertificateProfile::Client => "client",
+            CertificateProfile::ServerAndClient => "server-and-client",
+        }
+    }
+}
+
+impl fmt::Display for CertificateProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CertificateProfile {
+    type Err = Error;
+
+    /// Parses a leaf profile name (`server`, `client`, `server-and-client`). CA
+    /// certificates are made by [`crate::CertificateAuthority::new_root`] and
+    /// `new_intermediate`, so `ca` is not accepted here.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "server" => Ok(CertificateProfile::Server),
+            "client" => Ok(CertificateProfile::Client),
+            "server-and-client" => Ok(CertificateProfile::ServerAndClient),
+            _ => Err(Error::UnknownChoice {
+                field: "certificate profile",
+                value: s.to_owned(),
+                expected: CertificateProfile::LEAF_NAMES,
+            }),
+        }
+    }
+}
+
 impl KeyUsage {
     pub(crate) fn to_rcgen(self) -> rcgen::KeyUsagePurpose {
         use rcgen::KeyUsagePurpose as K;
@@ -142,6 +187,33 @@ impl ExtendedKeyUsage {
             ExtendedKeyUsage::ServerAuth => "server auth",
             ExtendedKeyUsage::ClientAuth => "client auth",
             ExtendedKeyUsage::Other(oid) => oid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaf_profile_names_round_trip() {
+        for p in [
+            CertificateProfile::Server,
+            CertificateProfile::Client,
+            CertificateProfile::ServerAndClient,
+        ] {
+            assert_eq!(p.name().parse::<CertificateProfile>().unwrap(), p);
+        }
+    }
+
+    #[test]
+    fn ca_and_unknown_profiles_are_refused_with_the_choices() {
+        for bad in ["ca", "Server", ""] {
+            let err = bad.parse::<CertificateProfile>().unwrap_err();
+            assert!(
+                err.to_string().contains("server-and-client"),
+                "{bad:?}: {err}"
+            );
         }
     }
 }
