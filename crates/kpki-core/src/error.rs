@@ -147,6 +147,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A certificate cannot be renewed (or a CA rotated) as asked.
+    #[error("{what}: cannot renew: {reason}")]
+    CannotRenew {
+        /// Which certificate or CA.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+
     /// The cluster specification is inconsistent.
     #[error("invalid cluster specification: {reason}")]
     InvalidSpec {

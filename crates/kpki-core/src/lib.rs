@@ -54,6 +54,7 @@ pub mod kubeconfig;
 pub mod layout;
 mod pem_util;
 pub mod profile;
+pub mod renew;
 pub mod san;
 pub mod signer;
 
@@ -70,5 +71,6 @@ pub use kubeadm_config::KubeadmConfig;
 pub use kubeconfig::Kubeconfig;
 pub use layout::{FileAction, KubeadmLayout, LoadedPki, WriteReport};
 pub use profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
+pub use renew::{KeyChoice, Renewal, trust_bundle};
 pub use san::{ClusterNetwork, DnsName, Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames};
 pub use signer::Signer;
