@@ -450,7 +450,9 @@ impl CertificateAuthority {
         check_validity(nb, na)?;
 
         let mut params = rcgen::CertificateParams::default();
-        params.distinguished_name = req.identity.distinguished_name();
+        // Several O values need help from `subject` (rcgen keeps one per type).
+        let subject = crate::subject::encode(&req.identity)?;
+        params.distinguished_name = subject.dn;
         params.subject_alt_names = req.sans.to_rcgen()?;
         params.not_before = to_offset(nb)?;
         params.not_after = to_offset(na)?;
@@ -464,7 +466,10 @@ impl CertificateAuthority {
                 .map(|k| k.to_rcgen())
                 .collect(),
         };
-        if params.key_usages.contains(&rcgen::KeyUsagePurpose::KeyCertSign) {
+        if params
+            .key_usages
+            .contains(&rcgen::KeyUsagePurpose::KeyCertSign)
+        {
             return Err(Error::InvalidSpec {
                 reason: "a leaf certificate cannot have keyCertSign".into(),
             });
@@ -485,10 +490,21 @@ impl CertificateAuthority {
         );
         bc.set_criticality(true);
         params.custom_extensions = vec![bc];
-        let cert = params
-            .signed_by(public_key, issuer)
-            .map_err(signing_error)?;
-        Ok(Certificate::from_trusted_der(cert.der().to_vec()))
+        let der = match &subject.fix {
+            None => params
+                .signed_by(public_key, issuer)
+                .map_err(signing_error)?
+                .der()
+                .to_vec(),
+            Some(fix) => crate::subject::sign_certificate(
+                &params,
+                public_key,
+                issuer.key(),
+                self.0.certificate.der(),
+                fix,
+            )?,
+        };
+        Ok(Certificate::from_trusted_der(der))
     }
 
     /// Generates a key of `algorithm` and issues a certificate for it.

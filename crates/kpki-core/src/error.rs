@@ -179,6 +179,56 @@ pub enum Error {
         reason: String,
     },
 
+    /// A PKCS#10 certificate signing request could not be read, or its self-signature
+    /// (the requester's proof that it holds the private key) does not verify.
+    #[error("{what}: invalid certificate signing request: {reason}")]
+    InvalidCsr {
+        /// What was being read (a file path, `spec.request`, ...).
+        what: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A signer's policy refuses to sign a CSR. `reason` is, where Kubernetes has one,
+    /// kube-controller-manager's own message (`subject organization is not system:nodes`).
+    #[error("signer {signer:?} refuses the request: {reason}")]
+    PolicyRefused {
+        /// The signer name (`kubernetes.io/kubelet-serving`, `example.com/ci`, ...).
+        signer: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A field of a signing request is invalid, worded as the Kubernetes API server
+    /// words it (`spec.expirationSeconds: Invalid value: 599: may not specify ...`).
+    #[error("{field}: Invalid value: {value}: {reason}")]
+    InvalidSigningRequest {
+        /// The field path (`spec.expirationSeconds`, `spec.usages[1]`, ...).
+        field: String,
+        /// The value at fault.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A `certificates.k8s.io/v1` CertificateSigningRequest object could not be read.
+    #[error("{what}: invalid CertificateSigningRequest object: {reason}")]
+    InvalidCsrObject {
+        /// What was being read (a file path, an object name, ...).
+        what: String,
+        /// Why (naming the field at fault).
+        reason: String,
+    },
+
+    /// A signer policy file could not be used.
+    #[error("{what}: invalid signer policy: {reason}")]
+    InvalidPolicy {
+        /// What was being read (a file path or a description).
+        what: String,
+        /// Why (naming the field at fault).
+        reason: String,
+    },
+
     /// An I/O operation failed.
     #[error("{path}: {operation}: {source}")]
     Io {

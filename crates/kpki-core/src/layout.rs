@@ -622,3 +622,159 @@ pub(crate) fn atomic_write(path: &Path, contents: &[u8], mode: u32) -> Result<()
     }
     Ok(())
 }
+
+impl KubeadmLayout {
+    /// The kubeconfig at `<root>/admin.conf`, if it exists (where `kpki user` finds the
+    /// cluster's name, API server URL and CA bundle).
+    pub fn admin_kubeconfig(&self) -> Result<Option<Kubeconfig>> {
+        let path = self.root.join("admin.conf");
+        match read_text(&path)? {
+            Some(yaml) => Kubeconfig::from_yaml(&yaml, &path.display().to_string()).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A file for [`write_new_files`]: a path, its bytes (zeroized on drop) and its mode.
+pub struct OutputFile {
+    /// Where to write.
+    pub path: PathBuf,
+    /// What to write.
+    pub contents: Zeroizing<Vec<u8>>,
+    /// Whether the file holds a secret (mode 0600, never replaced) or not (mode 0644).
+    pub secret: bool,
+}
+
+impl OutputFile {
+    /// A certificate, CSR or other public file (mode 0644).
+    pub fn public(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: Zeroizing::new(contents.into()),
+            secret: false,
+        }
+    }
+
+    /// A private key or kubeconfig (mode 0600; an existing file is never replaced).
+    pub fn secret(path: impl Into<PathBuf>, contents: Zeroizing<Vec<u8>>) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents,
+            secret: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for OutputFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputFile")
+            .field("path", &self.path)
+            .field("len", &self.contents.len())
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// Writes `files` all or nothing: every target is checked first (an existing secret
+/// file is always [`Error::AlreadyExists`]; an existing public file too unless
+/// `replace_public`), then each is written atomically (a new file is linked into place,
+/// so a file that appears meanwhile is not clobbered either). If a write fails, the
+/// files already written are removed or restored.
+pub fn write_new_files(files: &[OutputFile], replace_public: bool) -> Result<()> {
+    let mut previous: Vec<Option<Zeroizing<Vec<u8>>>> = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        if files[..i].iter().any(|o| o.path == f.path) {
+            return Err(Error::InvalidSpec {
+                reason: format!("{} is named for two outputs", f.path.display()),
+            });
+        }
+        match fs::read(&f.path) {
+            Ok(existing) if replace_public && !f.secret => {
+                previous.push(Some(Zeroizing::new(existing)));
+            }
+            Ok(_) => {
+                return Err(Error::AlreadyExists {
+                    path: f.path.clone(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => previous.push(None),
+            Err(e) => return Err(Error::io(&f.path, "read", e)),
+        }
+    }
+    let mut done: Vec<usize> = Vec::new();
+    let mut result = Ok(());
+    for (i, f) in files.iter().enumerate() {
+        let mode = if f.secret { MODE_SECRET } else { MODE_PUBLIC };
+        let r = if previous[i].is_some() {
+            atomic_write(&f.path, &f.contents, mode)
+        } else {
+            atomic_create(&f.path, &f.contents, mode)
+        };
+        if let Err(e) = r {
+            result = Err(e);
+            break;
+        }
+        done.push(i);
+    }
+    if result.is_err() {
+        for i in done.into_iter().rev() {
+            let f = &files[i];
+            match &previous[i] {
+                Some(old) => {
+                    let _ = atomic_write(&f.path, old, MODE_PUBLIC);
+                }
+                None => {
+                    let _ = fs::remove_file(&f.path);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// As [`atomic_write`], but the temporary file is hard-linked to `path`, which fails
+/// if `path` exists: never clobbers, even a file created after the caller's check.
+fn atomic_create(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut suffix = [0u8; 6];
+    aws_lc_rs::rand::fill(&mut suffix).map_err(|e| Error::crypto("temporary file name", e))?;
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = dir.join(format!(".{file_name}.kpki-{suffix}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        Ok(())
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, "write", e));
+    }
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(Error::io(path, "link into place", e)),
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

@@ -45,32 +45,41 @@
 pub mod ca;
 pub mod certificate;
 pub mod cluster;
+pub mod csr;
 pub mod error;
 pub mod identity;
 pub mod inspect;
 pub mod key;
+pub mod kube_csr;
 pub mod kubeadm_config;
 pub mod kubeconfig;
 pub mod layout;
 mod pem_util;
+pub mod policy;
 pub mod profile;
 pub mod renew;
 pub mod san;
 pub mod signer;
+mod subject;
+pub mod user;
 
 pub use ca::{CaRequest, CertificateAuthority, CertifiedKey, LeafRequest, NotBefore};
 pub use certificate::{Certificate, CertificateInfo};
 pub use cluster::{
     CaRole, CaSource, CertificateName, ClusterPki, ClusterSpec, ClusterSpecBuilder, Compatibility,
 };
+pub use csr::{Csr, CsrInfo, RequestedSan};
 pub use error::{Error, Result};
 pub use identity::{Identity, NodeName};
 pub use inspect::{ExpiryEntry, ExpiryReport};
 pub use key::{KeyAlgorithm, PrivateKey, PublicKey};
+pub use kube_csr::KubeCsr;
 pub use kubeadm_config::KubeadmConfig;
 pub use kubeconfig::Kubeconfig;
 pub use layout::{FileAction, KubeadmLayout, LoadedPki, WriteReport};
+pub use policy::{SignerPolicy, SigningRequest, Usage};
 pub use profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
 pub use renew::{KeyChoice, Renewal, trust_bundle};
 pub use san::{ClusterNetwork, DnsName, Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames};
 pub use signer::Signer;
+pub use user::{UserCredentials, UserRequest};
