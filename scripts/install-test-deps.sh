@@ -8,3 +8,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
+
+# Python `cryptography` and PyYAML: the independent CSR maker/checker and YAML reader of
+# crates/kpki-core/tests/csr_signing.rs and crates/kpki-cli/tests/csr_cli.rs.
+if ! python3 -c 'import cryptography, yaml' 2>/dev/null; then
+  python3 -m pip install -q cryptography pyyaml 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages cryptography pyyaml 2>/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+           python3 python3-cryptography python3-yaml; }
+fi

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use clap::{Args, Parser, Subcommand};
+
+mod signing;
 use kpki_core::inspect::human_time;
 use kpki_core::{
     ClusterNetwork, ClusterSpec, Compatibility, DnsName, Endpoint, ExpiryReport, FileAction,
@@ -31,6 +33,15 @@ enum Command {
     /// Inspect certificates in a kubeadm directory.
     #[command(subcommand)]
     Certs(CertsCommand),
+    /// Generate a private key and a PKCS#10 CSR for any identity and SANs.
+    Csr(Box<signing::CsrArgs>),
+    /// Sign a CSR with the CA of a kubeadm directory, under a signer's policy.
+    Sign(Box<signing::SignArgs>),
+    /// certificates.k8s.io/v1 CertificateSigningRequest objects.
+    #[command(subcommand)]
+    KubeCsr(signing::KubeCsrCommand),
+    /// Issue a user certificate (with groups) and a ready kubeconfig.
+    User(Box<signing::UserArgs>),
 }
 
 #[derive(Subcommand)]
@@ -101,6 +112,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => init(*args),
         Command::Certs(CertsCommand::CheckExpiration { dir }) => check_expiration(&dir),
+        Command::Csr(args) => signing::csr(*args),
+        Command::Sign(args) => signing::sign(*args),
+        Command::KubeCsr(cmd) => signing::kube_csr(cmd),
+        Command::User(args) => signing::user(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

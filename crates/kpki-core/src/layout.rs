@@ -656,10 +656,11 @@ impl OutputFile {
     }
 
     /// A private key or kubeconfig (mode 0600; an existing file is never replaced).
-    pub fn secret(path: impl Into<PathBuf>, contents: Zeroizing<Vec<u8>>) -> OutputFile {
+    /// The bytes are copied into memory that is zeroized on drop.
+    pub fn secret(path: impl Into<PathBuf>, contents: &[u8]) -> OutputFile {
         OutputFile {
             path: path.into(),
-            contents,
+            contents: Zeroizing::new(contents.to_vec()),
             secret: true,
         }
     }

@@ -821,7 +821,7 @@ fn output_files_are_all_or_nothing_and_never_replace_a_key() {
     let crt = dir.path().join("a.crt");
     write_new_files(
         &[
-            OutputFile::secret(&key, zeroize::Zeroizing::new(b"KEY".to_vec())),
+            OutputFile::secret(&key, b"KEY"),
             OutputFile::public(&crt, b"CRT".to_vec()),
         ],
         false,
@@ -836,14 +836,7 @@ fn output_files_are_all_or_nothing_and_never_replace_a_key() {
         0o644
     );
     // An existing key is never replaced, even when public files may be.
-    let err = write_new_files(
-        &[OutputFile::secret(
-            &key,
-            zeroize::Zeroizing::new(b"NEW".to_vec()),
-        )],
-        true,
-    )
-    .unwrap_err();
+    let err = write_new_files(&[OutputFile::secret(&key, b"NEW")], true).unwrap_err();
     assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
     assert_eq!(std::fs::read(&key).unwrap(), b"KEY");
     // An existing public file only with replace_public.
