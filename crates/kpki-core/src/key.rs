@@ -451,14 +451,27 @@ impl PrivateKey {
         &self.public
     }
 
-    /// The secret as PKCS#8 DER.
+    /// The secret as PKCS#8 DER. An Ed25519 key comes out as PKCS#8 v1 (RFC 8410 §7,
+    /// without the optional public key), the form `openssl genpkey` writes: OpenSSL 3.0
+    /// refuses the v2 form the crypto backend produces.
     pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(self.pair.serialized_der().to_vec())
+        let der = self.pair.serialized_der();
+        if self.algorithm == KeyAlgorithm::Ed25519 {
+            let v1 = pkcs8::PrivateKeyInfo::from_der(der).and_then(|mut info| {
+                info.public_key = None;
+                pkcs8::der::Encode::to_der(&info)
+            });
+            if let Ok(v1) = v1 {
+                return Zeroizing::new(v1);
+            }
+        }
+        Zeroizing::new(der.to_vec())
     }
 
-    /// The key as a `PRIVATE KEY` (PKCS#8) PEM block.
+    /// The key as a `PRIVATE KEY` (PKCS#8) PEM block (v1 for Ed25519, see
+    /// [`PrivateKey::to_pkcs8_der`]).
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(pem_util::encode("PRIVATE KEY", self.pair.serialized_der()))
+        Zeroizing::new(pem_util::encode("PRIVATE KEY", &self.to_pkcs8_der()))
     }
 
     /// The key in the PEM form kubeadm writes: `RSA PRIVATE KEY` (PKCS#1) for RSA,
@@ -547,6 +560,18 @@ impl SigningKey for PrivateKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ed25519_pkcs8_is_v1_and_loads_back() {
+        let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        let der = key.to_pkcs8_der();
+        // RFC 8410 §7: SEQUENCE { INTEGER 0, SEQUENCE { 1.3.101.112 }, OCTET STRING }.
+        assert_eq!(der.len(), 48);
+        assert_eq!(&der[..5], &[0x30, 0x2e, 0x02, 0x01, 0x00]);
+        let again = PrivateKey::from_der(&der).unwrap();
+        assert_eq!(again.public_key(), key.public_key());
+        assert!(key.to_pem().starts_with("-----BEGIN PRIVATE KEY-----"));
+    }
 
     #[test]
     fn ecdsa_key_round_trips_through_kubeadm_pem() {
