@@ -541,6 +541,41 @@ fn refusals_exit_non_zero_and_write_nothing() {
             "kpki: error: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 600 seconds (10 minutes)",
         ),
         (
+            "missing CSR file",
+            &[
+                "sign",
+                "--dir",
+                "pki",
+                "--csr",
+                "missing.csr",
+                "--signer",
+                "kubernetes.io/kube-apiserver-client",
+                "--out",
+                "out.crt",
+            ],
+            "kpki: error: missing.csr: No such file or directory",
+        ),
+        (
+            "CA certificate without its key",
+            &[
+                "sign",
+                "--dir",
+                "external",
+                "--csr",
+                "alice.csr",
+                "--signer",
+                "kubernetes.io/kube-apiserver-client",
+                "--out",
+                "out.crt",
+            ],
+            "the kubernetes CA has no private key here, so it cannot sign",
+        ),
+        (
+            "kube-csr sign for a custom signer without a policy",
+            &["kube-csr", "sign", "--dir", "pki", "custom-obj.yaml"],
+            "kpki: error: \"alice\": unknown signer \"example.com/ci\"",
+        ),
+        (
             "kube-csr create for a custom signer without usages",
             &[
                 "kube-csr",
@@ -556,6 +591,27 @@ fn refusals_exit_non_zero_and_write_nothing() {
         ),
     ];
     std::fs::write(dir.join("big.yaml"), "signerName: example.com/big\ncommonName: alice\ngroups: [dev]\nusages: [digital signature, client auth]\nmaxValidity: 1000000h\n").unwrap();
+    std::fs::create_dir_all(dir.join("external/pki")).unwrap();
+    std::fs::copy(dir.join("pki/pki/ca.crt"), dir.join("external/pki/ca.crt")).unwrap();
+    let custom_obj = ok(
+        &kpki(
+            &dir,
+            &[
+                "kube-csr",
+                "create",
+                "--csr",
+                "alice.csr",
+                "--signer",
+                "example.com/ci",
+                "--name",
+                "alice",
+                "--usage",
+                "client auth",
+            ],
+        ),
+        "kube-csr create (custom signer)",
+    );
+    std::fs::write(dir.join("custom-obj.yaml"), custom_obj).unwrap();
     println!("\n| kpki command | stderr |\n|---|---|");
     for (name, args, expected) in cases {
         let out = kpki(&dir, args);
@@ -794,6 +850,93 @@ fn kube_csr_objects_pass_kubectl_and_the_signed_certificate_decodes() {
     ok(
         &kubectl_dry_run(&conf, &dir.join("alice.json")),
         "kubectl (JSON object)",
+    );
+
+    // A custom signer signs through --policy.
+    std::fs::write(
+        dir.join("ci.yaml"),
+        "signerName: example.com/ci\ncommonName: 'ci-*'\ngroups: [ci]\nusages: [digital signature, client auth]\n",
+    )
+    .unwrap();
+    ok(
+        &kpki(
+            &dir,
+            &[
+                "csr",
+                "--cn",
+                "ci-7",
+                "--org",
+                "ci",
+                "--key-algorithm",
+                "ecdsa-p256",
+                "--key-out",
+                "ci.key",
+                "--csr-out",
+                "ci.csr",
+            ],
+        ),
+        "kpki csr (ci)",
+    );
+    let ci = ok(
+        &kpki(
+            &dir,
+            &[
+                "kube-csr",
+                "create",
+                "--csr",
+                "ci.csr",
+                "--signer",
+                "example.com/ci",
+                "--name",
+                "ci-7",
+                "--usage",
+                "digital signature",
+                "--usage",
+                "client auth",
+            ],
+        ),
+        "kube-csr create (ci)",
+    );
+    std::fs::write(dir.join("ci-obj.yaml"), ci).unwrap();
+    let signed_ci = ok(
+        &kpki(
+            &dir,
+            &[
+                "kube-csr",
+                "sign",
+                "--dir",
+                "pki",
+                "--policy",
+                "ci.yaml",
+                "ci-obj.yaml",
+            ],
+        ),
+        "kube-csr sign --policy",
+    );
+    assert!(
+        signed_ci.contains("KpkiApprove") && signed_ci.contains("certificate:"),
+        "{signed_ci}"
+    );
+    // --policy applies to its own signerName; a built-in signer's object keeps the
+    // built-in rules.
+    let both = ok(
+        &kpki(
+            &dir,
+            &[
+                "kube-csr",
+                "sign",
+                "--dir",
+                "pki",
+                "--policy",
+                "ci.yaml",
+                "alice.yaml",
+            ],
+        ),
+        "kube-csr sign: built-in object with a custom policy given",
+    );
+    assert!(
+        both.contains("kubernetes.io/kube-apiserver-client."),
+        "{both}"
     );
 
     // The check can fail: a misspelled kind is rejected by kubectl.

@@ -612,6 +612,66 @@ mod tests {
     }
 
     #[test]
+    fn status_and_list_errors_name_the_object() {
+        let o = KubeCsr::new(
+            "alice",
+            "kubernetes.io/kube-apiserver-client",
+            csr(),
+            vec![Usage::ClientAuth],
+            None,
+        )
+        .unwrap();
+        let mut v: Value = serde_json::from_str(&o.to_json().unwrap()).unwrap();
+        for (cert, needle) in [
+            ("!!", "status.certificate is not base64"),
+            ("/w==", "status.certificate is not PEM text"),
+            ("aGVsbG8=", "no PEM block found"),
+        ] {
+            v["status"] = serde_json::json!({ "certificate": cert });
+            let err = KubeCsr::from_json(&v.to_string()).unwrap_err();
+            assert!(err.to_string().contains(needle), "{cert}: {err}");
+            assert!(err.to_string().contains("\"alice\""), "{err}");
+        }
+        v["status"] = Value::Null;
+        let item = v.clone();
+        let list =
+            serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [item.clone(), item]});
+        let err = KubeCsr::from_json(&list.to_string()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected one object, found a List of 2"),
+            "{err}"
+        );
+        let mut bad = v.clone();
+        bad["spec"]["usages"] = serde_json::json!(["client auth", "nope"]);
+        let list =
+            serde_json::json!({"kind": "CertificateSigningRequestList", "items": [v.clone(), bad]});
+        let err = KubeCsr::read_all(&list.to_string(), "l.json").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("spec.usages[1]: Invalid value: \"nope\""),
+            "{err}"
+        );
+        for (name, needle) in [
+            ("a/b", "may not contain '/'"),
+            ("..", "may not be"),
+            ("a\u{7}", "control characters"),
+        ] {
+            let mut n = v.clone();
+            n["metadata"]["name"] = Value::String(name.into());
+            let err = KubeCsr::from_json(&n.to_string()).unwrap_err();
+            assert!(err.to_string().contains(needle), "{name}: {err}");
+        }
+        let mut bad_signer = v.clone();
+        bad_signer["spec"]["signerName"] = Value::String("Example.com/x".into());
+        let err = KubeCsr::from_json(&bad_signer.to_string()).unwrap_err();
+        assert!(
+            err.to_string().contains("spec.signerName: Invalid value"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn malformed_objects_name_the_field() {
         for (text, needle) in [
             ("kind: Pod\napiVersion: v1\n", "kind is \"Pod\""),

@@ -866,3 +866,189 @@ fn output_files_are_all_or_nothing_and_never_replace_a_key() {
     .unwrap_err();
     assert!(err.to_string().contains("named for two outputs"), "{err}");
 }
+
+#[test]
+fn unusual_csrs_are_refused_with_a_reason() {
+    let now = SystemTime::now();
+    let ca = ca(now);
+    let client = SignerPolicy::kube_apiserver_client();
+    let pss = Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=pss",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sha256",
+        ])
+        .output()
+        .unwrap();
+    let small = openssl_csr("rsa:1024", "/CN=small", &[]);
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "RSA-PSS signature",
+            String::from_utf8(pss.stdout).unwrap(),
+            "unsupported signature algorithm 1.2.840.113549.1.1.10",
+        ),
+        (
+            "RSA-1024 key",
+            small,
+            "unusable public key: public key: invalid key: RSA-1024 is not supported",
+        ),
+        (
+            "IP SAN of 5 bytes",
+            openssl_csr("ec", "/CN=x", &["2.5.29.17=DER:300787050102030405"]),
+            "IP address SAN of 5 bytes",
+        ),
+        (
+            "subjectAltName that is not a GeneralNames",
+            openssl_csr("ec", "/CN=x", &["2.5.29.17=DER:0500"]),
+            "malformed requested extension 2.5.29.17",
+        ),
+    ];
+    for (name, pem, expected) in cases {
+        let err = Csr::from_pem(&pem).unwrap_err();
+        assert!(matches!(err, Error::InvalidCsr { .. }), "{name}: {err}");
+        assert!(err.to_string().contains(expected), "{name}: {err}");
+    }
+
+    // An otherName SAN parses (so a policy can see it) and is refused when signing.
+    let other = Csr::from_pem(&openssl_csr(
+        "ec",
+        "/CN=x",
+        &["subjectAltName=otherName:1.2.3.4;UTF8:hello"],
+    ))
+    .unwrap();
+    assert_eq!(
+        other.info().sans,
+        [kpki_core::RequestedSan::Other("otherName".into())]
+    );
+    let err = ca
+        .sign_csr(
+            &other,
+            &client,
+            &SigningRequest::new(usages(&["client auth"]), None),
+            now,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "otherName subjectAltNames are not allowed (kpki issues DNS and IP SANs only)"
+        ),
+        "{err}"
+    );
+
+    // Hand-made with rcgen: an extension requested twice, two extensionRequest
+    // attributes, a BMPString subject.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params = rcgen::CertificateParams::default();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "x");
+    params.custom_extensions = vec![
+        rcgen::CustomExtension::from_oid_content(&[1, 2, 3, 4], vec![0x05, 0x00]),
+        rcgen::CustomExtension::from_oid_content(&[1, 2, 3, 4], vec![0x05, 0x00]),
+    ];
+    let twice = params.serialize_request(&key).unwrap();
+    let err = Csr::from_der(twice.der()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("extension 1.2.3.4 is requested twice"),
+        "{err}"
+    );
+
+    let mut params = rcgen::CertificateParams::default();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "x");
+    params.custom_extensions = vec![rcgen::CustomExtension::from_oid_content(
+        &[1, 2, 3, 4],
+        vec![0x05, 0x00],
+    )];
+    // SET { SEQUENCE { OID 1.2.3.5, NULL } }: a second Extensions value.
+    let second = rcgen::Attribute {
+        oid: &[1, 2, 840, 113_549, 1, 9, 14],
+        values: vec![
+            0x31, 0x0b, 0x30, 0x09, 0x30, 0x07, 0x06, 0x03, 0x2a, 0x03, 0x05, 0x04, 0x00,
+        ],
+    };
+    let two = params
+        .serialize_request_with_attributes(&key, vec![second])
+        .unwrap();
+    let err = Csr::from_der(two.der()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("more than one extensionRequest attribute"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usages_come_from_the_csr_or_the_signer_defaults() {
+    let client = SignerPolicy::kube_apiserver_client();
+    let with_ext = Csr::from_pem(&openssl_csr(
+        "ec",
+        "/CN=alice",
+        &[
+            "keyUsage=digitalSignature,keyEncipherment",
+            "extendedKeyUsage=clientAuth",
+        ],
+    ))
+    .unwrap();
+    let r = SigningRequest::for_csr(&with_ext, &client, Some(3600)).unwrap();
+    assert_eq!(
+        r.usages,
+        usages(&["digital signature", "key encipherment", "client auth"])
+    );
+    assert_eq!(r.expiration_seconds, Some(3600));
+    let rsa = Csr::from_pem(&openssl_csr("rsa:2048", "/CN=alice", &[])).unwrap();
+    assert_eq!(
+        SigningRequest::for_csr(&rsa, &SignerPolicy::kubelet_serving(), None)
+            .unwrap()
+            .usages,
+        usages(&["digital signature", "key encipherment", "server auth"])
+    );
+    let ec = Csr::from_pem(&openssl_csr("ec", "/CN=alice", &[])).unwrap();
+    assert_eq!(
+        SigningRequest::for_csr(&ec, &client, None).unwrap().usages,
+        usages(&["digital signature", "client auth"])
+    );
+    // A custom signer's defaults drop key encipherment for non-RSA keys.
+    let custom = SignerPolicy::custom(
+        "example.com/x",
+        CustomRules {
+            common_name: Pattern::new("*"),
+            groups: vec![],
+            dns_names: vec![],
+            ip_ranges: vec![],
+            usages: usages(&["digital signature", "key encipherment", "client auth"]),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        custom.default_usages(KeyAlgorithm::EcdsaP256),
+        usages(&["digital signature", "client auth"])
+    );
+    let err = SignerPolicy::custom(
+        "kubernetes.io/mine",
+        CustomRules {
+            common_name: Pattern::new("*"),
+            groups: vec![],
+            dns_names: vec![],
+            ip_ranges: vec![],
+            usages: usages(&["client auth"]),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("kubernetes.io signers have fixed rules"),
+        "{err}"
+    );
+}
