@@ -4,6 +4,12 @@ set -euo pipefail
 
 need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
+# A real etcd for crates/kpki-cli/tests/etcd.rs (the test starts and stops it itself).
+command -v etcd >/dev/null || need_apt+=(etcd-server)
+command -v etcdctl >/dev/null || need_apt+=(etcd-client)
+# kubectl reads the kubeconfigs back in the oracle tests and check-layout.sh (the machine
+# image ships one; Debian's kubernetes-client is the fallback).
+command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

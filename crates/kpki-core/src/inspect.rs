@@ -89,7 +89,15 @@ impl ExpiryReport {
     /// The report for what [`crate::layout::KubeadmLayout::load`] found, at `now`.
     pub fn from_loaded(loaded: &LoadedPki, now: SystemTime) -> Result<ExpiryReport> {
         let mut report = ExpiryReport::default();
-        let external = |role: CaRole| loaded.cas.get(&role).is_some_and(|ca| !ca.can_issue());
+        // The client and kubelet roles share the cluster CA unless a directory has a
+        // separate client-ca / kubelet-ca (kubeadm never writes one).
+        let external = |role: CaRole| {
+            let ca = loaded.cas.get(&role).or_else(|| match role {
+                CaRole::Client | CaRole::Kubelet => loaded.cas.get(&CaRole::Kubernetes),
+                _ => None,
+            });
+            ca.is_some_and(|ca| !ca.can_issue())
+        };
         let entry = |name: String,
                      path: PathBuf,
                      cert: &Certificate,

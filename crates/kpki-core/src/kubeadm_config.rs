@@ -67,8 +67,18 @@ struct Doc {
     cluster_name: Option<String>,
     certificates_dir: Option<String>,
     encryption_algorithm: Option<String>,
+    feature_gates: Option<FeatureGates>,
     certificate_validity_period: Option<String>,
     ca_certificate_validity_period: Option<String>,
+}
+
+/// `featureGates`: kubeadm ≤ 1.30 chose ECDSA keys with `PublicKeysECDSA: true`
+/// (v1beta3 has no `encryptionAlgorithm`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FeatureGates {
+    #[serde(rename = "PublicKeysECDSA")]
+    public_keys_ecdsa: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,6 +130,49 @@ fn field_err(field: &str, reason: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The key path (`localAPIEndpoint.bindPort`) of the value at 1-based `line`:`column`
+/// of block-style YAML, read from indentation: the key on that line under its parents
+/// (unless the position is the key itself, which then starts the faulty value, a
+/// mapping, and belongs to it), or the enclosing key for a sequence item. `None` where
+/// no key encloses the position (flow style at the top, a document marker).
+fn key_path_at(yaml: &str, line: usize, column: usize) -> Option<String> {
+    let is_key = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let mut stack: Vec<(usize, &str)> = Vec::new();
+    for (i, text) in yaml.lines().take(line).enumerate() {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("---") {
+            stack.clear();
+            continue;
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut indent = text.len() - trimmed.len();
+        let mut rest = trimmed;
+        // `- key: value` opens a mapping inside a sequence item, two columns in.
+        while let Some(r) = rest.strip_prefix("- ") {
+            indent += 2 + (r.len() - r.trim_start().len());
+            rest = r.trim_start();
+        }
+        while stack.last().is_some_and(|(d, _)| *d >= indent) {
+            stack.pop();
+        }
+        if let Some((key, value)) = rest.split_once(':')
+            && is_key(key)
+            && (value.is_empty() || value.starts_with(' '))
+            && (i + 1 < line || column > indent + 1)
+        {
+            stack.push((indent, key));
+        }
+    }
+    let path: Vec<&str> = stack.iter().map(|(_, k)| *k).collect();
+    (!path.is_empty()).then(|| path.join("."))
+}
+
 /// Parses a Go duration (`8760h0m0s`, `87600h`, `90m`, `1h30m`, `3600s`).
 pub fn parse_go_duration(s: &str) -> Option<Duration> {
     let mut total = 0f64;
@@ -153,8 +206,17 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
 impl KubeadmConfig {
     /// Reads a kubeadm configuration file (one or more YAML documents).
     pub fn from_yaml(yaml: &str) -> Result<KubeadmConfig> {
-        let docs: Vec<Doc> =
-            serde_saphyr::from_multiple(yaml).map_err(|e| field_err("document", e))?;
+        let docs: Vec<Doc> = serde_saphyr::from_multiple(yaml).map_err(|e| {
+            // serde reports a wrong type by position; name the field at that position.
+            let field = e.location().and_then(|l| {
+                key_path_at(
+                    yaml,
+                    usize::try_from(l.line()).ok()?,
+                    usize::try_from(l.column()).ok()?,
+                )
+            });
+            field_err(field.as_deref().unwrap_or("document"), e)
+        })?;
         let mut cfg = KubeadmConfig::default();
         let mut saw_kubeadm = false;
         for doc in docs {
@@ -276,6 +338,15 @@ impl KubeadmConfig {
                 )
             })?);
         }
+        if self.key_algorithm.is_none()
+            && doc
+                .feature_gates
+                .as_ref()
+                .and_then(|g| g.public_keys_ecdsa)
+                .unwrap_or(false)
+        {
+            self.key_algorithm = Some(KeyAlgorithm::EcdsaP256);
+        }
         for (field, value, slot) in [
             (
                 "certificateValidityPeriod",
@@ -371,6 +442,21 @@ mod tests {
     }
 
     #[test]
+    fn public_keys_ecdsa_feature_gate_chooses_p256_as_kubeadm_128_did() {
+        let v1beta3 = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nfeatureGates:\n  PublicKeysECDSA: true\n";
+        let cfg = KubeadmConfig::from_yaml(v1beta3).unwrap();
+        assert_eq!(cfg.key_algorithm, Some(KeyAlgorithm::EcdsaP256));
+        let off = v1beta3.replace("true", "false");
+        assert_eq!(KubeadmConfig::from_yaml(&off).unwrap().key_algorithm, None);
+        // An explicit encryptionAlgorithm wins.
+        let both = format!("{v1beta3}encryptionAlgorithm: RSA-3072\n");
+        assert_eq!(
+            KubeadmConfig::from_yaml(&both).unwrap().key_algorithm,
+            Some(KeyAlgorithm::Rsa3072)
+        );
+    }
+
+    #[test]
     fn wrong_value_names_the_field() {
         let bad = V1BETA4.replace("10.96.0.0/12,", "10.96.0.0/40,");
         let err = KubeadmConfig::from_yaml(&bad).unwrap_err();
@@ -395,9 +481,46 @@ mod tests {
     }
 
     #[test]
-    fn wrong_type_is_an_error() {
-        let bad = V1BETA4.replace("bindPort: 6443", "bindPort: [1, 2]");
-        assert!(KubeadmConfig::from_yaml(&bad).is_err());
+    fn wrong_type_is_an_error_naming_the_field() {
+        for (from, to, field) in [
+            (
+                "bindPort: 6443",
+                "bindPort: [1, 2]",
+                "localAPIEndpoint.bindPort",
+            ),
+            (
+                "bindPort: 6443",
+                "bindPort: not-a-port",
+                "localAPIEndpoint.bindPort",
+            ),
+            ("name: node01", "name: {a: b}", "nodeRegistration.name"),
+            ("name: node01", "name:\n    a: b", "nodeRegistration.name"),
+            (
+                "certSANs: [extra.example.com, 192.0.2.7]",
+                "certSANs: one-string",
+                "apiServer.certSANs",
+            ),
+        ] {
+            assert!(V1BETA4.contains(from), "{from}");
+            let err = KubeadmConfig::from_yaml(&V1BETA4.replace(from, to)).unwrap_err();
+            assert!(
+                matches!(&err, Error::KubeadmConfig { field: f, .. } if f == field),
+                "{to}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_paths_follow_indentation_sequences_and_documents() {
+        let y = "a: 1\n---\nb:\n  c:\n  - x\n  - d: 1\n    e: [1]\n  f: 2\n";
+        assert_eq!(key_path_at(y, 1, 4).as_deref(), Some("a"));
+        assert_eq!(key_path_at(y, 2, 1), None);
+        assert_eq!(key_path_at(y, 5, 5).as_deref(), Some("b.c"));
+        assert_eq!(key_path_at(y, 7, 8).as_deref(), Some("b.c.e"));
+        assert_eq!(key_path_at(y, 8, 6).as_deref(), Some("b.f"));
+        // A position on a key is the start of a mapping value: the enclosing key.
+        assert_eq!(key_path_at(y, 6, 5).as_deref(), Some("b.c"));
+        assert_eq!(key_path_at(y, 8, 3).as_deref(), Some("b"));
     }
 
     #[test]

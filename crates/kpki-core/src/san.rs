@@ -546,17 +546,21 @@ impl ClusterNetwork {
     }
 
     /// etcd's server SANs: node name, `localhost`; advertise address, 127.0.0.1, ::1;
-    /// plus `etcd.local.serverCertSANs`.
+    /// plus `etcd.local.serverCertSANs`. The DNS names are sorted, as kubeadm's
+    /// `RemoveDuplicateAltNames` sorts them for every certificate it signs (so node
+    /// `node01` gets `localhost, node01`, node `cp-1` gets `cp-1, localhost`).
     pub fn etcd_server_sans(&self) -> SubjectAltNames {
         let mut sans = self.etcd_base_sans();
         sans.extend(&self.etcd_server_extra_sans);
+        sans.sort_dns();
         sans
     }
 
-    /// etcd's peer SANs: as the server's, plus `etcd.local.peerCertSANs`.
+    /// etcd's peer SANs: as the server's, plus `etcd.local.peerCertSANs` (DNS names sorted).
     pub fn etcd_peer_sans(&self) -> SubjectAltNames {
         let mut sans = self.etcd_base_sans();
         sans.extend(&self.etcd_peer_extra_sans);
+        sans.sort_dns();
         sans
     }
 
@@ -668,8 +672,8 @@ mod tests {
         assert_eq!(
             s,
             [
-                "DNS:node01",
                 "DNS:localhost",
+                "DNS:node01",
                 "IP:10.0.0.10",
                 "IP:127.0.0.1",
                 "IP:::1"

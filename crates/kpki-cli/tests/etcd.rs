@@ -1,0 +1,277 @@
+//! A real etcd (Debian's `etcd-server`) serves with the etcd certificates `kpki init`
+//! wrote: client TLS with `--client-cert-auth`, peer TLS with `--peer-client-cert-auth`,
+//! on 127.0.0.1 and random free ports, hard timeouts, stopped by PID.
+//!
+//! It must accept `apiserver-etcd-client` (a KV round trip with etcdctl, as the API
+//! server does) and `healthcheck-client` (`/health`, as kubeadm's liveness probe does),
+//! and reject a client certificate from another CA — even one with the same subject.
+//!
+//! etcd and etcdctl are installed by `scripts/install-test-deps.sh`; without them these
+//! tests fail rather than skip.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn require(tool: &str) -> PathBuf {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{tool}` is not installed: run scripts/install-test-deps.sh (Debian: etcd-server, etcd-client)"
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+struct Etcd {
+    _guard: ChildGuard,
+    client_port: u16,
+    peer_port: u16,
+    log: PathBuf,
+}
+
+fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// Starts etcd with the PKI under `root` (a kubeadm root), waits (≤ 30 s) until it
+/// answers `/health` to the healthcheck client.
+fn start_etcd(root: &Path, work: &Path) -> Etcd {
+    let etcd = require("etcd");
+    let pki = root.join("pki/etcd");
+    let p = |f: &str| pki.join(f).display().to_string();
+    let client_port = free_port();
+    let mut peer_port = free_port();
+    while peer_port == client_port {
+        peer_port = free_port();
+    }
+    let client_url = format!("https://127.0.0.1:{client_port}");
+    let peer_url = format!("https://127.0.0.1:{peer_port}");
+    let log = work.join("etcd.log");
+    let child = Command::new(etcd)
+        .args(["--name", "node01", "--data-dir"])
+        .arg(work.join("data"))
+        .args(["--listen-client-urls", &client_url])
+        .args(["--advertise-client-urls", &client_url])
+        .args(["--listen-peer-urls", &peer_url])
+        .args(["--initial-advertise-peer-urls", &peer_url])
+        .args(["--initial-cluster", &format!("node01={peer_url}")])
+        .args(["--initial-cluster-state", "new"])
+        // The flags kubeadm's etcd static pod manifest passes.
+        .args([
+            "--cert-file",
+            &p("server.crt"),
+            "--key-file",
+            &p("server.key"),
+        ])
+        .args(["--client-cert-auth", "--trusted-ca-file", &p("ca.crt")])
+        .args([
+            "--peer-cert-file",
+            &p("peer.crt"),
+            "--peer-key-file",
+            &p("peer.key"),
+        ])
+        .args([
+            "--peer-client-cert-auth",
+            "--peer-trusted-ca-file",
+            &p("ca.crt"),
+        ])
+        .args(["--logger", "zap", "--log-outputs", "stderr"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(work.join("etcd.out")).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard {
+        child,
+        name: "etcd",
+    };
+    let health = client_config(
+        &pki.join("ca.crt"),
+        Some((
+            &pki.join("healthcheck-client.crt"),
+            &pki.join("healthcheck-client.key"),
+        )),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = guard.child.try_wait().unwrap() {
+            panic!(
+                "etcd exited with {status} during start-up:\n{}",
+                log_tail(&log)
+            );
+        }
+        if let Ok((200, _)) = https_get(client_port, "127.0.0.1", health.clone(), "/health") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "etcd did not become healthy within 30 s:\n{}",
+            log_tail(&log)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Etcd {
+        _guard: guard,
+        client_port,
+        peer_port,
+        log,
+    }
+}
+
+/// `etcdctl` (v3 API) against the client port with a client certificate.
+fn etcdctl(etcd: &Etcd, ca: &Path, cert: &Path, key: &Path, args: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(require("etcdctl"));
+    cmd.env("ETCDCTL_API", "3")
+        .arg(format!(
+            "--endpoints=https://127.0.0.1:{}",
+            etcd.client_port
+        ))
+        .arg(format!("--cacert={}", ca.display()))
+        .arg(format!("--cert={}", cert.display()))
+        .arg(format!("--key={}", key.display()))
+        .args(["--dial-timeout=3s", "--command-timeout=5s"])
+        .args(args);
+    let out = run(&mut cmd, Duration::from_secs(30));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(extra: &[&str]) {
+    let tmp = TempDir::new("etcd");
+    let root = tmp.join("kubernetes");
+    kpki_init_example(&root, extra);
+    // Another cluster: same subjects, another etcd CA.
+    let foreign = tmp.join("foreign");
+    kpki_init_example(&foreign, extra);
+
+    let etcd = start_etcd(&root, tmp.path());
+    let pki = root.join("pki");
+    let ca = pki.join("etcd/ca.crt");
+
+    // 1. kube-apiserver's etcd client: a write and a read, as the API server does.
+    let (cert, key) = (
+        pki.join("apiserver-etcd-client.crt"),
+        pki.join("apiserver-etcd-client.key"),
+    );
+    let (ok, out) = etcdctl(
+        &etcd,
+        &ca,
+        &cert,
+        &key,
+        &["put", "/registry/kpki", "it works"],
+    );
+    assert!(
+        ok && out.contains("OK"),
+        "put as apiserver-etcd-client: {out}"
+    );
+    let (ok, out) = etcdctl(&etcd, &ca, &cert, &key, &["get", "/registry/kpki"]);
+    assert!(
+        ok && out.contains("it works"),
+        "get as apiserver-etcd-client: {out}"
+    );
+
+    // 2. The healthcheck client: etcdctl endpoint health, and /health over rustls.
+    let (hc_cert, hc_key) = (
+        pki.join("etcd/healthcheck-client.crt"),
+        pki.join("etcd/healthcheck-client.key"),
+    );
+    let (ok, out) = etcdctl(&etcd, &ca, &hc_cert, &hc_key, &["endpoint", "health"]);
+    assert!(ok && out.contains("is healthy"), "endpoint health: {out}");
+    let cfg = client_config(&ca, Some((&hc_cert, &hc_key)));
+    let (status, body) = https_get(etcd.client_port, "localhost", cfg, "/health").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"health\":\"true\""), "{body}");
+
+    // 3. The peer listener serves etcd/peer.crt and takes a peer client certificate.
+    let peer = client_config(
+        &ca,
+        Some((&pki.join("etcd/peer.crt"), &pki.join("etcd/peer.key"))),
+    );
+    let (status, body) = https_get(etcd.peer_port, "127.0.0.1", peer, "/version").unwrap();
+    assert_eq!(status, 200, "peer /version: {body}");
+    assert!(body.contains("etcdserver"), "{body}");
+
+    // 4. Rejections: the foreign cluster's healthcheck and apiserver clients (same
+    //    subjects, other CA), and no client certificate at all.
+    let fpki = foreign.join("pki");
+    let (ok, out) = etcdctl(
+        &etcd,
+        &ca,
+        &fpki.join("apiserver-etcd-client.crt"),
+        &fpki.join("apiserver-etcd-client.key"),
+        &["get", "/registry/kpki"],
+    );
+    assert!(
+        !ok && !out.contains("it works"),
+        "etcd served a foreign-CA client: {out}"
+    );
+    eprintln!("foreign apiserver-etcd-client via etcdctl: {}", out.trim());
+    for (what, client) in [
+        (
+            "foreign healthcheck-client",
+            Some((
+                fpki.join("etcd/healthcheck-client.crt"),
+                fpki.join("etcd/healthcheck-client.key"),
+            )),
+        ),
+        ("no client certificate", None),
+    ] {
+        let cfg = client_config(
+            &ca,
+            client.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+        );
+        let r = https_get(etcd.client_port, "127.0.0.1", cfg, "/health");
+        eprintln!("{what}: {r:?}");
+        match r {
+            Err(e) => assert!(
+                e.contains("received fatal alert"),
+                "{what}: rejected, but not by the TLS layer: {e}"
+            ),
+            Ok((status, body)) => panic!("etcd answered {status} {body} to a {what}"),
+        }
+    }
+    // The server itself is still fine (the rejections were per connection).
+    let cfg = client_config(&ca, Some((&hc_cert, &hc_key)));
+    assert_eq!(
+        https_get(etcd.client_port, "127.0.0.1", cfg, "/health")
+            .unwrap()
+            .0,
+        200
+    );
+    // etcd logged the rejected handshakes.
+    let log = std::fs::read_to_string(&etcd.log).unwrap();
+    assert!(
+        log.contains("rejected connection") || log.contains("bad certificate"),
+        "etcd's log does not show the rejection:\n{}",
+        log_tail(&etcd.log)
+    );
+}
+
+#[test]
+fn etcd_serves_kubeadm_default_rsa_pki_with_client_cert_auth() {
+    etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(&[]);
+}
+
+#[test]
+fn etcd_serves_ecdsa_kubeadm_128_pki_with_client_cert_auth() {
+    etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(&[
+        "--key-algorithm",
+        "ecdsa-p256",
+        "--profile",
+        "kubeadm-1.28",
+    ]);
+}
