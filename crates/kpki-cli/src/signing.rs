@@ -292,12 +292,13 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
             file,
         } => {
             let text = read_text(&file)?;
-            let objects = KubeCsr::read_all(&text, &file.display().to_string())?;
+            let document = KubeCsr::read_document(&text, &file.display().to_string())?;
+            let objects = &document.items;
             let given = policy.as_deref().map(load_policy).transpose()?;
             let now = SystemTime::now();
             let mut signed = Vec::new();
             let mut refusals = Vec::new();
-            for object in &objects {
+            for object in objects {
                 let result = (|| -> CliResult<KubeCsr> {
                     let mut policy = match &given {
                         Some(p) if p.signer_name == object.signer_name => p.clone(),
@@ -317,10 +318,7 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
             if !refusals.is_empty() {
                 return Err(refusals.join("\nkpki: error: ").into());
             }
-            let is_list = text.contains("kind: List")
-                || text.contains("\"List\"")
-                || text.contains("CertificateSigningRequestList");
-            if is_list || signed.len() != 1 {
+            if document.is_list {
                 print!("{}", KubeCsr::list_to_yaml(&signed)?);
             } else if let Some(o) = signed.first() {
                 print!("{}", o.to_yaml()?);

@@ -146,8 +146,11 @@ struct Inner {
     certificate: Certificate,
     /// Certificates above this CA, nearest first (empty for a root).
     chain: Vec<Certificate>,
-    key: Option<PrivateKey>,
+    /// Shared with the signer (a `PrivateKey` clone re-parses the key: ~0.2 ms for RSA).
+    key: Option<Arc<PrivateKey>>,
     issuer: Option<rcgen::Issuer<'static, RcgenSigner>>,
+    /// The issuer's part of every leaf, encoded once (`crate::tbs`).
+    template: Option<crate::tbs::IssuerTemplate>,
     common_name: String,
     public_key: PublicKey,
     not_before: SystemTime,
@@ -187,17 +190,16 @@ fn add(t: SystemTime, d: Duration) -> Result<SystemTime> {
 /// A random positive serial of 16 octets (126 random bits; the top bit cleared so it is
 /// positive, the next set so its length never varies).
 pub(crate) fn random_serial() -> Result<rcgen::SerialNumber> {
+    Ok(rcgen::SerialNumber::from_slice(&random_serial_bytes()?))
+}
+
+/// The content octets of a [`random_serial`].
+fn random_serial_bytes() -> Result<[u8; 16]> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|e| Error::crypto("random serial", e))?;
     bytes[0] = (bytes[0] & 0x7f) | 0x40;
-    Ok(rcgen::SerialNumber::from_slice(&bytes))
+    Ok(bytes)
 }
-
-/// DER of `BasicConstraints ::= SEQUENCE {}` (cA FALSE by default), written by hand so
-/// leaves carry `CA:FALSE` critical without the SKI rcgen adds next to basicConstraints
-/// (kubeadm leaves have no SKI).
-const BASIC_CONSTRAINTS_NOT_CA: [u8; 2] = [0x30, 0x00];
-const OID_BASIC_CONSTRAINTS: [u64; 4] = [2, 5, 29, 19];
 
 fn check_validity(not_before: SystemTime, not_after: SystemTime) -> Result<()> {
     if not_after <= not_before {
@@ -348,6 +350,7 @@ impl CertificateAuthority {
             chain: Vec::new(),
             key: None,
             issuer: None,
+            template: None,
             common_name: name,
             public_key: public,
             not_before: nb,
@@ -389,8 +392,9 @@ impl CertificateAuthority {
             what: what.clone(),
             reason,
         };
+        let key = key.map(Arc::new);
         let (public_key, signer): (PublicKey, Arc<dyn Signer>) = match (&key, signer) {
-            (Some(k), _) => (k.public_key().clone(), Arc::new(k.clone())),
+            (Some(k), _) => (k.public_key().clone(), Arc::clone(k) as Arc<dyn Signer>),
             (None, Some(s)) => (s.public_key().clone(), s),
             (None, None) => return Err(bad("no key and no signer".into())),
         };
@@ -400,6 +404,7 @@ impl CertificateAuthority {
         if parsed.subject().iter().any(|rdn| rdn.iter().count() != 1) {
             return Err(bad("the subject has an empty or multi-valued RDN, which kpki cannot reproduce as an issuer name".into()));
         }
+        let template = crate::tbs::IssuerTemplate::new(&parsed, public_key.algorithm());
         let issuer = rcgen::Issuer::from_ca_cert_der(
             &certificate.der().to_vec().into(),
             RcgenSigner(signer),
@@ -410,6 +415,7 @@ impl CertificateAuthority {
             chain,
             key,
             issuer: Some(issuer),
+            template: Some(template),
             common_name: name.to_owned(),
             public_key,
             not_before,
@@ -435,6 +441,14 @@ impl CertificateAuthority {
         now: SystemTime,
     ) -> Result<Certificate> {
         let issuer = self.rcgen_issuer()?;
+        let template = self
+            .0
+            .template
+            .as_ref()
+            .ok_or_else(|| Error::CaKeyUnavailable {
+                ca: self.0.common_name.clone(),
+                reason: "cannot issue certificates".into(),
+            })?;
         if req.profile.is_ca() {
             return Err(Error::InvalidSpec {
                 reason: "a leaf request cannot have a CA profile; use CertificateAuthority::new_intermediate".into(),
@@ -449,61 +463,42 @@ impl CertificateAuthority {
         let na = add(now, req.validity)?.min(self.0.not_after);
         check_validity(nb, na)?;
 
-        let mut params = rcgen::CertificateParams::default();
-        // Several O values need help from `subject` (rcgen keeps one per type).
-        let subject = crate::subject::encode(&req.identity)?;
-        params.distinguished_name = subject.dn;
-        params.subject_alt_names = req.sans.to_rcgen()?;
-        params.not_before = to_offset(nb)?;
-        params.not_after = to_offset(na)?;
-        params.serial_number = Some(random_serial()?);
-        params.key_usages = match &req.key_usages {
-            Some(ku) => ku.iter().map(|k| k.to_rcgen()).collect(),
-            None => req
-                .profile
-                .key_usages(public_key.algorithm(), req.compatibility)
-                .into_iter()
-                .map(|k| k.to_rcgen())
-                .collect(),
+        let key_usages_of_profile;
+        let key_usages = match &req.key_usages {
+            Some(ku) => ku.as_slice(),
+            None => {
+                key_usages_of_profile = req
+                    .profile
+                    .key_usages(public_key.algorithm(), req.compatibility);
+                key_usages_of_profile.as_slice()
+            }
         };
-        if params
-            .key_usages
-            .contains(&rcgen::KeyUsagePurpose::KeyCertSign)
-        {
+        if key_usages.contains(&KeyUsage::KeyCertSign) {
             return Err(Error::InvalidSpec {
                 reason: "a leaf certificate cannot have keyCertSign".into(),
             });
         }
-        params.extended_key_usages = match &req.extended_key_usages {
-            Some(eku) => eku.iter().map(|e| e.to_rcgen()).collect(),
-            None => req
-                .profile
-                .extended_key_usages()
-                .iter()
-                .map(|e| e.to_rcgen())
-                .collect(),
+        let extended_key_usages_of_profile;
+        let extended_key_usages = match &req.extended_key_usages {
+            Some(eku) => eku.as_slice(),
+            None => {
+                extended_key_usages_of_profile = req.profile.extended_key_usages();
+                extended_key_usages_of_profile.as_slice()
+            }
         };
-        params.use_authority_key_identifier_extension = true;
-        let mut bc = rcgen::CustomExtension::from_oid_content(
-            &OID_BASIC_CONSTRAINTS,
-            BASIC_CONSTRAINTS_NOT_CA.to_vec(),
-        );
-        bc.set_criticality(true);
-        params.custom_extensions = vec![bc];
-        let der = match &subject.fix {
-            None => params
-                .signed_by(public_key, issuer)
-                .map_err(signing_error)?
-                .der()
-                .to_vec(),
-            Some(fix) => crate::subject::sign_certificate(
-                &params,
-                public_key,
-                issuer.key(),
-                self.0.certificate.der(),
-                fix,
-            )?,
-        };
+        // Encoded directly (`crate::tbs`): the issuer's part was encoded once, in `assemble`.
+        let serial = random_serial_bytes()?;
+        let der = crate::tbs::Leaf {
+            serial: &serial,
+            not_before: nb,
+            not_after: na,
+            subject: &req.identity,
+            spki: public_key.spki_der(),
+            sans: &req.sans,
+            key_usages,
+            extended_key_usages,
+        }
+        .sign(template, issuer.key().0.as_ref())?;
         Ok(Certificate::from_trusted_der(der))
     }
 
@@ -557,7 +552,7 @@ impl CertificateAuthority {
 
     /// The private key, if this CA holds one in memory.
     pub fn private_key(&self) -> Option<&PrivateKey> {
-        self.0.key.as_ref()
+        self.0.key.as_deref()
     }
 
     /// Whether this CA can issue (it has a key or a signer).

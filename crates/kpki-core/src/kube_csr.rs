@@ -75,6 +75,15 @@ pub struct Condition {
     pub last_transition_time: Option<String>,
 }
 
+/// What a file of CertificateSigningRequest objects held.
+#[derive(Clone, Debug)]
+pub struct KubeCsrDocument {
+    /// The objects, in order.
+    pub items: Vec<KubeCsr>,
+    /// Whether they came as a `List` / `CertificateSigningRequestList`.
+    pub is_list: bool,
+}
+
 /// A `certificates.k8s.io/v1` CertificateSigningRequest.
 #[derive(Clone, Debug)]
 pub struct KubeCsr {
@@ -215,13 +224,21 @@ impl KubeCsr {
     /// Reads a single object or a `List`/`CertificateSigningRequestList` of them, from
     /// YAML or JSON. `what` names the source in errors.
     pub fn read_all(text: &str, what: &str) -> Result<Vec<KubeCsr>> {
+        KubeCsr::read_document(text, what).map(|d| d.items)
+    }
+
+    /// As [`KubeCsr::read_all`], also telling whether the text held a list (so that
+    /// what is printed back has the shape that was read).
+    pub fn read_document(text: &str, what: &str) -> Result<KubeCsrDocument> {
         let value: Value = if text.trim_start().starts_with('{') {
             serde_json::from_str(text).map_err(|e| object_error(what, format!("not JSON: {e}")))?
         } else {
             serde_saphyr::from_str(text)
                 .map_err(|e| object_error(what, format!("not YAML: {e}")))?
         };
-        KubeCsr::from_value_all(value, what)
+        let is_list = value.get("kind").and_then(Value::as_str) != Some(KIND);
+        let items = KubeCsr::from_value_all(value, what)?;
+        Ok(KubeCsrDocument { items, is_list })
     }
 
     fn from_value_all(value: Value, what: &str) -> Result<Vec<KubeCsr>> {

@@ -61,6 +61,7 @@ pub mod renew;
 pub mod san;
 pub mod signer;
 mod subject;
+mod tbs;
 pub mod user;
 
 pub use ca::{CaRequest, CertificateAuthority, CertifiedKey, LeafRequest, NotBefore};

@@ -170,6 +170,8 @@ impl KeyUsage {
 }
 
 impl ExtendedKeyUsage {
+    /// rcgen's value, for the test that checks `crate::tbs` against rcgen's encoding.
+    #[cfg(test)]
     pub(crate) fn to_rcgen(&self) -> rcgen::ExtendedKeyUsagePurpose {
         use rcgen::ExtendedKeyUsagePurpose as E;
         match self {

@@ -6,7 +6,8 @@
 //! `id-at-organizationName` (`2.5.4.120` … `2.5.4.127`, unassigned), and rewrites them
 //! to `2.5.4.10` inside the subject before the bytes are signed — the signer sees
 //! the real subject, and the same same-length rewrite is applied to the encoded
-//! certificate or request afterwards. The result is checked by parsing it back.
+//! request afterwards. The result is checked by parsing it back. (Leaf certificates
+//! do not need this: `crate::tbs` writes one RDN per O itself.)
 
 use rcgen::{DnType, SigningKey};
 
@@ -21,8 +22,6 @@ const ORGANIZATION_ARC: u8 = 10;
 /// What the signed structure is (to find its subject).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Structure {
-    /// A TBSCertificate (or a whole Certificate).
-    Certificate,
     /// A CertificationRequestInfo (or a whole CertificationRequest).
     Request,
 }
@@ -108,14 +107,6 @@ impl SubjectFix {
 fn subject_range(der: &[u8], structure: Structure) -> Option<(usize, usize)> {
     use x509_parser::prelude::FromDer;
     let subject: &[u8] = match structure {
-        Structure::Certificate => {
-            if let Ok((_, c)) = x509_parser::parse_x509_certificate(der) {
-                c.tbs_certificate.subject.as_raw()
-            } else {
-                let (_, tbs) = x509_parser::certificate::TbsCertificate::from_der(der).ok()?;
-                tbs.subject.as_raw()
-            }
-        }
         Structure::Request => {
             use x509_parser::certification_request::{
                 X509CertificationRequest, X509CertificationRequestInfo,
@@ -157,29 +148,6 @@ impl<K: SigningKey> SigningKey for FixingKey<'_, K> {
             .ok_or(rcgen::Error::RemoteKeyError)?;
         self.inner.sign(&fixed)
     }
-}
-
-/// Signs `params` for `public_key` as the CA whose certificate is `ca_der`, through
-/// `key`, with the subject rewrite applied before signing and to the result.
-pub(crate) fn sign_certificate(
-    params: &rcgen::CertificateParams,
-    public_key: &impl rcgen::PublicKeyData,
-    key: &crate::signer::RcgenSigner,
-    ca_der: &[u8],
-    fix: &SubjectFix,
-) -> Result<Vec<u8>> {
-    let fixing = FixingKey {
-        inner: key,
-        fix,
-        structure: Structure::Certificate,
-    };
-    let issuer = rcgen::Issuer::from_ca_cert_der(&ca_der.to_vec().into(), fixing)
-        .map_err(|e| Error::crypto("signing", e))?;
-    let cert = params
-        .signed_by(public_key, &issuer)
-        .map_err(crate::signer::signing_error)?;
-    fix.apply(cert.der(), Structure::Certificate)
-        .ok_or_else(|| Error::crypto("signing", "cannot locate the subject to rewrite"))
 }
 
 /// Serializes and signs a CSR for `params` with `key`, applying the rewrite.

@@ -683,7 +683,14 @@ fn signed_object_status_certificate_decodes_to_the_issued_certificate() {
     assert!(ok, "{text}");
     // Read back (as a List too), the certificate is the same.
     let list = KubeCsr::list_to_yaml(&[signed.clone(), obj.clone()]).unwrap();
-    let back = KubeCsr::read_all(&list, "list").unwrap();
+    let document = KubeCsr::read_document(&list, "list").unwrap();
+    assert!(document.is_list);
+    assert!(
+        !KubeCsr::read_document(&signed.to_yaml().unwrap(), "one")
+            .unwrap()
+            .is_list
+    );
+    let back = document.items;
     assert_eq!(back.len(), 2);
     assert_eq!(back[0].certificate(), signed.certificate());
     assert!(back[0].is_approved() && !back[1].is_approved());
