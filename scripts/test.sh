@@ -12,3 +12,4 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== rust: tests"
 cargo test --workspace --locked
+scripts/test-c.sh

@@ -133,6 +133,33 @@ typedef enum {
    */
   KPKI_IO = 28,
   /**
+   * A certificate cannot be renewed (or a CA rotated) as asked.
+   */
+  KPKI_CANNOT_RENEW = 29,
+  /**
+   * A PKCS#10 certificate signing request could not be read, or its self-signature
+   * (proof of possession of the key) does not verify.
+   */
+  KPKI_INVALID_CSR = 30,
+  /**
+   * A signer's policy refuses to sign the CSR; the message says why, in
+   * kube-controller-manager's words where it has them.
+   */
+  KPKI_POLICY_REFUSED = 31,
+  /**
+   * A field of the signing request (usages, expiration) is invalid, worded as the
+   * Kubernetes API server words it (`spec.expirationSeconds: Invalid value: ...`).
+   */
+  KPKI_INVALID_SIGNING_REQUEST = 32,
+  /**
+   * A certificates.k8s.io CertificateSigningRequest object could not be read.
+   */
+  KPKI_INVALID_CSR_OBJECT = 33,
+  /**
+   * A signer policy could not be used.
+   */
+  KPKI_INVALID_POLICY = 34,
+  /**
    * An error this version of the C API has no specific code for; see the message.
    */
   KPKI_OTHER = 99,
@@ -177,6 +204,13 @@ typedef struct kpki_cluster_pki kpki_cluster_pki;
  * `kpki_cluster_spec_free()`.
  */
 typedef struct kpki_cluster_spec kpki_cluster_spec;
+
+/**
+ * A PKCS#10 certificate signing request whose self-signature has been verified. Create
+ * with `kpki_csr_generate()`, `kpki_csr_from_pem()` or `kpki_csr_from_der()`; sign with
+ * `kpki_ca_sign_csr()`; free with `kpki_csr_free()`.
+ */
+typedef struct kpki_csr kpki_csr;
 
 /**
  * A certificate subject as Kubernetes reads it: CN = user name, one O per group.
@@ -1107,6 +1141,124 @@ void kpki_cluster_spec_free(kpki_cluster_spec *spec);
  * `pki` is NULL or a `kpki_cluster_pki` from this library not yet freed.
  */
 void kpki_cluster_pki_free(kpki_cluster_pki *pki);
+
+/**
+ * Makes a CSR for `identity` (CN and one O per group) and the SANs `sans` (an array of
+ * `sans_len` DNS names or IP addresses; may be NULL when `sans_len` is 0), signed with
+ * `key` — what a kubelet sends to get its client (no SANs) or serving certificate.
+ *
+ * Ownership: every argument but `out` is only read. On success `*out` is a new CSR the
+ * caller owns (`kpki_csr_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER` (also for a NULL element of `sans`),
+ * `KPKI_INVALID_UTF8`, `KPKI_INVALID_SAN`, `KPKI_CRYPTO`.
+ *
+ * # Safety
+ * `identity` and `key` are NULL or live handles; `sans` is NULL or an array of
+ * `sans_len` pointers, each NULL or NUL-terminated; `out` is NULL or writable.
+ */
+kpki_result kpki_csr_generate(const kpki_identity *identity,
+                              const char *const *sans,
+                              size_t sans_len,
+                              const kpki_private_key *key,
+                              kpki_csr **out);
+
+/**
+ * Reads the first `CERTIFICATE REQUEST` (or `NEW CERTIFICATE REQUEST`) block of `pem`
+ * and verifies its self-signature.
+ *
+ * Ownership: `pem` (`pem_len` bytes, no NUL needed) is only read. On success `*out` is
+ * a new CSR the caller owns (`kpki_csr_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_PEM`, `KPKI_INVALID_CSR`.
+ *
+ * # Safety
+ * `pem` is NULL or points to `pem_len` readable bytes; `out` is NULL or writable.
+ */
+kpki_result kpki_csr_from_pem(const uint8_t *pem, size_t pem_len, kpki_csr **out);
+
+/**
+ * Reads a DER CSR and verifies its self-signature.
+ *
+ * Ownership: as `kpki_csr_from_pem()`.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_CSR`.
+ *
+ * # Safety
+ * `der` is NULL or points to `der_len` readable bytes; `out` is NULL or writable.
+ */
+kpki_result kpki_csr_from_der(const uint8_t *der, size_t der_len, kpki_csr **out);
+
+/**
+ * The CSR as one `CERTIFICATE REQUEST` PEM block.
+ *
+ * Ownership: `csr` is only read. On success `*out` is a new buffer the caller owns
+ * (`kpki_bytes_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `csr` is NULL or a live `kpki_csr`; `out` is NULL or writable.
+ */
+kpki_result kpki_csr_to_pem(const kpki_csr *csr, kpki_bytes **out);
+
+/**
+ * The CSR's DER encoding.
+ *
+ * Ownership: as `kpki_csr_to_pem()`.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `csr` is NULL or a live `kpki_csr`; `out` is NULL or writable.
+ */
+kpki_result kpki_csr_to_der(const kpki_csr *csr, kpki_bytes **out);
+
+/**
+ * Signs `csr` with `ca` under the policy of the built-in Kubernetes signer
+ * `signer_name`, as kube-controller-manager would after approval:
+ * `"kubernetes.io/kube-apiserver-client"` (users and components),
+ * `"kubernetes.io/kube-apiserver-client-kubelet"` (kubelet client certificates:
+ * `system:node:<name>` in `system:nodes`, no SANs) or `"kubernetes.io/kubelet-serving"`
+ * (kubelet serving certificates: DNS/IP SANs required).
+ *
+ * `usages` (an array of `usages_len` certificates.k8s.io usage names such as
+ * `"digital signature"`, `"client auth"`, `"server auth"`) is what the request asks
+ * for; with `usages_len` 0 (and `usages` possibly NULL) they come from the CSR's
+ * requested extensions, or else the signer's defaults for the key.
+ * `expiration_seconds` is `spec.expirationSeconds` (at least 600); 0 asks for none
+ * (the signer's maximum, one year, never beyond the CA).
+ *
+ * Ownership: every argument but `out` is only read. On success `*out` is a new
+ * certificate the caller owns (`kpki_certificate_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (signer),
+ * `KPKI_POLICY_REFUSED` (the message says which rule), `KPKI_INVALID_SIGNING_REQUEST`
+ * (usages, expiration), `KPKI_INVALID_VALIDITY` (the CA expires first),
+ * `KPKI_CA_KEY_UNAVAILABLE`, `KPKI_CRYPTO`.
+ *
+ * # Safety
+ * `ca` and `csr` are NULL or live handles; `signer_name` is NULL or NUL-terminated;
+ * `usages` is NULL or an array of `usages_len` pointers, each NULL or NUL-terminated;
+ * `out` is NULL or writable.
+ */
+kpki_result kpki_ca_sign_csr(const kpki_ca *ca,
+                             const kpki_csr *csr,
+                             const char *signer_name,
+                             const char *const *usages,
+                             size_t usages_len,
+                             int64_t expiration_seconds,
+                             kpki_certificate **out);
+
+/**
+ * Frees a CSR. NULL is a no-op.
+ *
+ * Ownership: takes `csr` back; it must not be used afterwards.
+ *
+ * # Safety
+ * `csr` is NULL or a `kpki_csr` from this library not yet freed.
+ */
+void kpki_csr_free(kpki_csr *csr);
 
 #ifdef __cplusplus
 }  // extern "C"

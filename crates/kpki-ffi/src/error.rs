@@ -64,6 +64,21 @@ pub enum kpki_result {
     KPKI_MISSING_FILE = 27,
     /// An I/O operation failed; the message names the file.
     KPKI_IO = 28,
+    /// A certificate cannot be renewed (or a CA rotated) as asked.
+    KPKI_CANNOT_RENEW = 29,
+    /// A PKCS#10 certificate signing request could not be read, or its self-signature
+    /// (proof of possession of the key) does not verify.
+    KPKI_INVALID_CSR = 30,
+    /// A signer's policy refuses to sign the CSR; the message says why, in
+    /// kube-controller-manager's words where it has them.
+    KPKI_POLICY_REFUSED = 31,
+    /// A field of the signing request (usages, expiration) is invalid, worded as the
+    /// Kubernetes API server words it (`spec.expirationSeconds: Invalid value: ...`).
+    KPKI_INVALID_SIGNING_REQUEST = 32,
+    /// A certificates.k8s.io CertificateSigningRequest object could not be read.
+    KPKI_INVALID_CSR_OBJECT = 33,
+    /// A signer policy could not be used.
+    KPKI_INVALID_POLICY = 34,
     /// An error this version of the C API has no specific code for; see the message.
     KPKI_OTHER = 99,
 }
@@ -116,6 +131,12 @@ impl From<kpki_core::Error> for FfiError {
             E::AlreadyExists { .. } => R::KPKI_ALREADY_EXISTS,
             E::MissingFile { .. } => R::KPKI_MISSING_FILE,
             E::Io { .. } => R::KPKI_IO,
+            E::CannotRenew { .. } => R::KPKI_CANNOT_RENEW,
+            E::InvalidCsr { .. } => R::KPKI_INVALID_CSR,
+            E::PolicyRefused { .. } => R::KPKI_POLICY_REFUSED,
+            E::InvalidSigningRequest { .. } => R::KPKI_INVALID_SIGNING_REQUEST,
+            E::InvalidCsrObject { .. } => R::KPKI_INVALID_CSR_OBJECT,
+            E::InvalidPolicy { .. } => R::KPKI_INVALID_POLICY,
             _ => R::KPKI_OTHER,
         };
         FfiError::new(code, e.to_string())
@@ -179,7 +200,7 @@ pub extern "C" fn kpki_last_error() -> *const c_char {
 
 impl kpki_result {
     /// Every code, for [`kpki_result_name`].
-    const ALL: [kpki_result; 25] = [
+    const ALL: [kpki_result; 31] = [
         kpki_result::KPKI_OK,
         kpki_result::KPKI_NULL_PARAMETER,
         kpki_result::KPKI_INVALID_UTF8,
@@ -204,6 +225,12 @@ impl kpki_result {
         kpki_result::KPKI_ALREADY_EXISTS,
         kpki_result::KPKI_MISSING_FILE,
         kpki_result::KPKI_IO,
+        kpki_result::KPKI_CANNOT_RENEW,
+        kpki_result::KPKI_INVALID_CSR,
+        kpki_result::KPKI_POLICY_REFUSED,
+        kpki_result::KPKI_INVALID_SIGNING_REQUEST,
+        kpki_result::KPKI_INVALID_CSR_OBJECT,
+        kpki_result::KPKI_INVALID_POLICY,
         kpki_result::KPKI_OTHER,
     ];
 
@@ -234,6 +261,12 @@ impl kpki_result {
             kpki_result::KPKI_ALREADY_EXISTS => c"KPKI_ALREADY_EXISTS",
             kpki_result::KPKI_MISSING_FILE => c"KPKI_MISSING_FILE",
             kpki_result::KPKI_IO => c"KPKI_IO",
+            kpki_result::KPKI_CANNOT_RENEW => c"KPKI_CANNOT_RENEW",
+            kpki_result::KPKI_INVALID_CSR => c"KPKI_INVALID_CSR",
+            kpki_result::KPKI_POLICY_REFUSED => c"KPKI_POLICY_REFUSED",
+            kpki_result::KPKI_INVALID_SIGNING_REQUEST => c"KPKI_INVALID_SIGNING_REQUEST",
+            kpki_result::KPKI_INVALID_CSR_OBJECT => c"KPKI_INVALID_CSR_OBJECT",
+            kpki_result::KPKI_INVALID_POLICY => c"KPKI_INVALID_POLICY",
             kpki_result::KPKI_OTHER => c"KPKI_OTHER",
         }
     }

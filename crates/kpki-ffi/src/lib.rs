@@ -46,11 +46,14 @@ mod ca;
 
 mod cluster;
 
+mod csr;
+
 pub use boundary::*;
 pub use bytes::*;
 pub use ca::*;
 pub use certificate::*;
 pub use cluster::*;
+pub use csr::*;
 pub use error::*;
 pub use identity::*;
 pub use key::*;
