@@ -254,20 +254,21 @@ fn unwritable_output_directory_is_named_and_left_empty() {
     let ro = tmp.join("ro");
     std::fs::create_dir(&ro).unwrap();
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
-    // Root ignores directory modes: run kpki as `nobody` then (setpriv, util-linux).
+    // Root ignores directory modes: run kpki as `nobody` then (setpriv, util-linux),
+    // from a copy in the temporary directory (the build tree may not be reachable for
+    // `nobody`, e.g. a clone under /root).
     let as_root = unsafe_free_euid() == 0;
+    let bin = tmp.join("kpki");
+    std::fs::copy(kpki_bin(), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     for target in [ro.clone(), ro.join("nested/kubernetes")] {
         let mut cmd = if as_root {
             let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                kpki_bin(),
-            ]);
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin);
             c
         } else {
-            Command::new(kpki_bin())
+            Command::new(&bin)
         };
         let args = [
             "init",
