@@ -13,3 +13,4 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== rust: tests"
 cargo test --workspace --locked
 scripts/test-c.sh
+scripts/test-python.sh
