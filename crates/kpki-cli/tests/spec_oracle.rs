@@ -1216,3 +1216,69 @@ fn check_layout_script_passes_on_the_example_output() {
         assert!(passed >= 279, "{last}");
     }
 }
+
+/// SPEC.md, apiserver row: "IP: `.1` of the first service subnet (kubeadm ignores the
+/// second family — kpki should offer both)"; and the kubeconfig note: "Without a
+/// control-plane endpoint, the server is `https://<advertise address>:<bind port>`".
+#[test]
+fn dual_stack_service_ips_and_servers_without_an_endpoint() {
+    for (profile, want_ips) in [
+        (
+            Profile::Current,
+            vec!["IP:10.96.0.1", "IP:fd00:10:96::1", "IP:10.0.0.10"],
+        ),
+        (Profile::Kubeadm128, vec!["IP:10.96.0.1", "IP:10.0.0.10"]),
+    ] {
+        let tmp = TempDir::new("dual-stack");
+        let dir = tmp.join("kubernetes");
+        let out = kpki(&[
+            "init",
+            "--dir",
+            dir.to_str().unwrap(),
+            "-q",
+            "--node-name",
+            "node01",
+            "--advertise-address",
+            "10.0.0.10",
+            "--bind-port",
+            "8443",
+            "--service-cidr",
+            "10.96.0.0/12,fd00:10:96::/112",
+            "--key-algorithm",
+            "ecdsa-p256",
+            "--profile",
+            profile.cli_name(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let p = Parsed::from_pem_file(&dir.join("pki/apiserver.crt")).unwrap();
+        let (_, sans) = p.sans().unwrap().unwrap();
+        let want: Vec<String> = [
+            "DNS:kubernetes",
+            "DNS:kubernetes.default",
+            "DNS:kubernetes.default.svc",
+            "DNS:kubernetes.default.svc.cluster.local",
+            "DNS:node01",
+        ]
+        .iter()
+        .chain(want_ips.iter())
+        .map(|s| (*s).to_owned())
+        .collect();
+        assert_eq!(sans, want, "{profile:?}");
+        for conf in CONF_ROWS
+            .iter()
+            .filter(|c| profile == Profile::Current || c.in_128)
+        {
+            let v = kubectl_view(&dir.join(conf.file), false).unwrap();
+            assert_eq!(
+                v["clusters"][0]["cluster"]["server"].as_str(),
+                Some("https://10.0.0.10:8443"),
+                "{profile:?} {}",
+                conf.file
+            );
+        }
+    }
+}
