@@ -10,9 +10,11 @@ use clap::{Args, Parser, Subcommand};
 
 mod signing;
 use kpki_core::inspect::human_time;
+use kpki_core::kubeadm_config::parse_go_duration;
 use kpki_core::{
-    ClusterNetwork, ClusterSpec, Compatibility, DnsName, Endpoint, ExpiryReport, FileAction,
-    IpCidr, KeyAlgorithm, KubeadmConfig, KubeadmLayout, NodeName, SubjectAltNames, WriteReport,
+    CertificateName, ClusterNetwork, ClusterSpec, Compatibility, DnsName, Endpoint, ExpiryReport,
+    FileAction, IpCidr, KeyAlgorithm, KeyChoice, KubeadmConfig, KubeadmLayout, NodeName,
+    SubjectAltNames, WriteReport,
 };
 
 #[derive(Parser)]
@@ -52,6 +54,27 @@ enum CertsCommand {
         #[arg(long, default_value = "kpki-pki")]
         dir: PathBuf,
     },
+    /// Renew certificates in place, keeping subjects, SANs and usages (like `kubeadm certs renew`).
+    Renew(RenewArgs),
+}
+
+#[derive(Args)]
+struct RenewArgs {
+    /// What to renew, as `check-expiration` names it (apiserver, etcd/server, admin.conf, nodes/node02, ...), or `all`.
+    #[arg(required = true)]
+    names: Vec<String>,
+    /// The kubeadm root (kubeconfigs here, certificates under DIR/pki).
+    #[arg(long, default_value = "kpki-pki")]
+    dir: PathBuf,
+    /// Replace each key pair with a new one (of the same algorithm unless --key-algorithm is given) instead of keeping it.
+    #[arg(long)]
+    rotate_key: bool,
+    /// With --rotate-key: the new keys' algorithm.
+    #[arg(long, requires = "rotate_key")]
+    key_algorithm: Option<String>,
+    /// Validity of the renewed certificates, as a Go duration (8760h) [default: 365 days].
+    #[arg(long)]
+    validity: Option<String>,
 }
 
 #[derive(Args)]
@@ -112,6 +135,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => init(*args),
         Command::Certs(CertsCommand::CheckExpiration { dir }) => check_expiration(&dir),
+        Command::Certs(CertsCommand::Renew(args)) => renew(args),
         Command::Csr(args) => signing::csr(*args),
         Command::Sign(args) => signing::sign(*args),
         Command::KubeCsr(cmd) => signing::kube_csr(cmd),
@@ -290,5 +314,68 @@ fn check_expiration(dir: &Path) -> CliResult<()> {
         "{}",
         ExpiryReport::from_loaded(&loaded, SystemTime::now())?.to_table()
     );
+    Ok(())
+}
+
+fn renew(args: RenewArgs) -> CliResult<()> {
+    let layout = KubeadmLayout::new(&args.dir);
+    let names: Vec<CertificateName> = if args.names.iter().any(|n| n == "all") {
+        if args.names.len() > 1 {
+            return Err("`all` cannot be combined with other names".into());
+        }
+        Vec::new()
+    } else {
+        let loaded = layout.load()?;
+        let mut known: Vec<CertificateName> = Vec::new();
+        for name in loaded
+            .certificates
+            .iter()
+            .map(|c| &c.name)
+            .chain(loaded.kubeconfigs.iter().map(|k| &k.name))
+        {
+            if !known.contains(name) {
+                known.push(name.clone());
+            }
+        }
+        let mut names = Vec::with_capacity(args.names.len());
+        for wanted in &args.names {
+            let found = known
+                .iter()
+                .find(|k| k.to_string() == *wanted)
+                .ok_or_else(|| {
+                    let choices: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+                    format!(
+                        "{}: no certificate named {wanted:?} (found: {})",
+                        args.dir.display(),
+                        choices.join(", ")
+                    )
+                })?;
+            names.push(found.clone());
+        }
+        names
+    };
+    let key = match (args.rotate_key, &args.key_algorithm) {
+        (false, _) => KeyChoice::Keep,
+        (true, None) => KeyChoice::Rotate,
+        (true, Some(a)) => KeyChoice::RotateTo(a.parse::<KeyAlgorithm>()?),
+    };
+    let validity = match &args.validity {
+        Some(v) => Some(
+            parse_go_duration(v)
+                .ok_or_else(|| format!("--validity: {v:?} is not a duration such as 8760h"))?,
+        ),
+        None => None,
+    };
+    let renewed = layout.renew(&names, key, validity, SystemTime::now())?;
+    for r in &renewed {
+        let info = r.certificate.info()?;
+        println!(
+            "renewed {:<28} {}  expires {}{}",
+            r.name.to_string(),
+            r.path.display(),
+            human_time(info.not_after),
+            if r.key_rotated { "  (new key)" } else { "" }
+        );
+    }
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::fs;
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use zeroize::Zeroizing;
 
@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::identity::NodeName;
 use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::Kubeconfig;
+use crate::renew::KeyChoice;
 
 /// Mode of certificates and of directories.
 const MODE_PUBLIC: u32 = 0o644;
@@ -778,4 +779,286 @@ fn atomic_create(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// One certificate renewed by [`KubeadmLayout::renew`].
+#[derive(Clone, Debug)]
+pub struct RenewedCertificate {
+    /// Which certificate.
+    pub name: CertificateName,
+    /// The file rewritten (`.crt`, or the kubeconfig embedding it).
+    pub path: PathBuf,
+    /// The new certificate.
+    pub certificate: Certificate,
+    /// Whether its key pair was replaced.
+    pub key_rotated: bool,
+}
+
+impl KubeadmLayout {
+    /// Renews certificates in place, as `kubeadm certs renew` does: each keeps its
+    /// subject, SANs and usages and is re-issued by the CA of its role found in this
+    /// directory, with the key kept or rotated as `key` says; kubeconfigs get their
+    /// embedded credentials replaced. `names` empty means every leaf certificate and
+    /// kubeconfig found here.
+    ///
+    /// All or nothing: every certificate is renewed in memory first; then the files are
+    /// replaced atomically, and if a write fails, the files already replaced are
+    /// restored.
+    pub fn renew(
+        &self,
+        names: &[CertificateName],
+        key: KeyChoice,
+        validity: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<Vec<RenewedCertificate>> {
+        let loaded = self.load()?;
+        let targets: Vec<CertificateName> = if names.is_empty() {
+            let mut all: Vec<CertificateName> =
+                loaded.certificates.iter().map(|c| c.name.clone()).collect();
+            all.extend(loaded.kubeconfigs.iter().map(|k| k.name.clone()));
+            all
+        } else {
+            names.to_vec()
+        };
+        let mut targets = targets;
+        let mut seen = Vec::with_capacity(targets.len());
+        targets.retain(|n| {
+            let new = !seen.contains(n);
+            seen.push(n.clone());
+            new
+        });
+        let mut renewed = Vec::with_capacity(targets.len());
+        let mut files: Vec<(PathBuf, Zeroizing<Vec<u8>>, u32)> = Vec::new();
+        for name in targets {
+            let role = name.ca_role();
+            // The CA that issued it: its role's own, or — where roles share a CA (the
+            // client and kubelet CAs are the cluster CA unless configured apart) — the
+            // CA in this directory whose subject is the certificate's issuer.
+            let issuer_of = |cert: &Certificate| -> Result<&CertificateAuthority> {
+                let issuer = cert.info()?.issuer_der;
+                let own = loaded.cas.get(&role).into_iter();
+                let others = loaded
+                    .cas
+                    .iter()
+                    .filter(|(r, _)| **r != role)
+                    .map(|(_, c)| c);
+                for ca in own.chain(others) {
+                    if ca.certificate().info()?.subject_der == issuer {
+                        return Ok(ca);
+                    }
+                }
+                Err(Error::MissingFile {
+                    path: self.ca_paths(role).0,
+                    reason: format!("the {role} CA that issued {name}"),
+                })
+            };
+            // A certificate may live as a .crt/.key pair, in a kubeconfig, or both
+            // (a worker's nodes/<node>.crt and nodes/<node>.conf): renew once, write both.
+            let pair = loaded.certificates.iter().find(|c| c.name == name);
+            let kc = loaded.kubeconfigs.iter().find(|k| k.name == name);
+            let (old, path) = match (pair, kc) {
+                (Some(p), _) => (p.certificate.clone(), p.path.clone()),
+                (None, Some(k)) => {
+                    let cert = k.kubeconfig.client_certificate()?.ok_or_else(|| {
+                        Error::InvalidKubeconfig {
+                            what: k.path.display().to_string(),
+                            reason: "no embedded client certificate to renew".into(),
+                        }
+                    })?;
+                    (cert, k.path.clone())
+                }
+                (None, None) => {
+                    let path = self
+                        .certificate_paths(&name)
+                        .map(|(crt, _)| crt)
+                        .or_else(|| self.kubeconfig_path(&name))
+                        .unwrap_or_else(|| self.root.clone());
+                    return Err(Error::MissingFile {
+                        path,
+                        reason: format!("{name} was asked to be renewed"),
+                    });
+                }
+            };
+            let r = issuer_of(&old)?.renew(&old, key, validity, now)?;
+            if let Some(p) = pair {
+                files.push((
+                    p.path.clone(),
+                    Zeroizing::new(r.certificate.to_pem().into_bytes()),
+                    MODE_PUBLIC,
+                ));
+                if let (Some(new_key), Some((_, key_path))) =
+                    (&r.new_key, self.certificate_paths(&name))
+                {
+                    files.push((
+                        key_path,
+                        Zeroizing::new(new_key.to_pem().as_bytes().to_vec()),
+                        MODE_SECRET,
+                    ));
+                }
+            }
+            if let Some(k) = kc {
+                let private = match (&r.new_key, k.kubeconfig.client_key()?) {
+                    (Some(new), _) => new.clone(),
+                    (None, Some(existing)) => existing,
+                    (None, None) => pair.and_then(|p| p.key.clone()).ok_or_else(|| {
+                        Error::InvalidKubeconfig {
+                            what: k.path.display().to_string(),
+                            reason: "no embedded client key to renew".into(),
+                        }
+                    })?,
+                };
+                let mut kubeconfig = k.kubeconfig.clone();
+                kubeconfig.set_client_credentials(&r.certificate, &private)?;
+                let yaml = kubeconfig.to_yaml()?;
+                files.push((
+                    k.path.clone(),
+                    Zeroizing::new(yaml.as_bytes().to_vec()),
+                    MODE_SECRET,
+                ));
+            }
+            renewed.push(RenewedCertificate {
+                name,
+                path,
+                key_rotated: r.new_key.is_some(),
+                certificate: r.certificate,
+            });
+        }
+        replace_files(&files)?;
+        Ok(renewed)
+    }
+}
+
+/// Replaces existing files atomically, restoring the ones already replaced if a later
+/// write fails.
+fn replace_files(files: &[(PathBuf, Zeroizing<Vec<u8>>, u32)]) -> Result<()> {
+    let mut previous = Vec::with_capacity(files.len());
+    for (path, _, _) in files {
+        let old = fs::read(path).map_err(|e| Error::io(path, "read", e))?;
+        previous.push(Zeroizing::new(old));
+    }
+    for (i, (path, contents, mode)) in files.iter().enumerate() {
+        if let Err(e) = atomic_write(path, contents, *mode) {
+            for ((path, _, mode), old) in files[..i].iter().zip(&previous).rev() {
+                let _ = atomic_write(path, old, *mode);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod renew_tests {
+    use super::*;
+    use crate::identity::NodeName;
+    use crate::key::KeyAlgorithm;
+
+    fn init(dir: &Path, now: SystemTime) {
+        let spec = ClusterSpec::builder(
+            NodeName::new("node01").unwrap(),
+            "10.0.0.10".parse().unwrap(),
+        )
+        .key_algorithm(KeyAlgorithm::EcdsaP256)
+        .workers(vec![NodeName::new("node02").unwrap()])
+        .build()
+        .unwrap();
+        KubeadmLayout::new(dir).init(spec, now, false).unwrap();
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("kpki-renew-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn renews_every_certificate_keeping_keys_and_subjects() {
+        let dir = temp_dir("all");
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        init(&dir, t0);
+        let layout = KubeadmLayout::new(&dir);
+        let before = layout.load().unwrap();
+        let key_before = fs::read(dir.join("pki/apiserver.key")).unwrap();
+        let t1 = t0 + Duration::from_secs(200 * 24 * 3600);
+        let renewed = layout.renew(&[], KeyChoice::Keep, None, t1).unwrap();
+        let mut distinct: Vec<&CertificateName> =
+            before.certificates.iter().map(|c| &c.name).collect();
+        distinct.extend(before.kubeconfigs.iter().map(|k| &k.name));
+        distinct.sort_by_key(|n| n.to_string());
+        distinct.dedup();
+        assert_eq!(renewed.len(), distinct.len());
+        let after = layout.load().unwrap();
+        for (a, b) in before.certificates.iter().zip(&after.certificates) {
+            let (ia, ib) = (a.certificate.info().unwrap(), b.certificate.info().unwrap());
+            assert_eq!(ia.subject_der, ib.subject_der, "{}", a.name);
+            assert_eq!(ia.dns_names, ib.dns_names, "{}", a.name);
+            assert_eq!(ia.ip_addresses, ib.ip_addresses, "{}", a.name);
+            assert_eq!(ia.public_key, ib.public_key, "{}", a.name);
+            assert!(ib.not_after > ia.not_after, "{}", a.name);
+        }
+        for kc in &after.kubeconfigs {
+            let cert = kc.kubeconfig.client_certificate().unwrap().unwrap();
+            let key = kc.kubeconfig.client_key().unwrap().unwrap();
+            assert!(key.matches(&cert.info().unwrap().public_key), "{}", kc.name);
+            assert!(cert.info().unwrap().not_before > t0, "{}", kc.name);
+        }
+        assert_eq!(fs::read(dir.join("pki/apiserver.key")).unwrap(), key_before);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rotating_replaces_the_key_file_with_mode_0600() {
+        let dir = temp_dir("rotate");
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        init(&dir, t0);
+        let layout = KubeadmLayout::new(&dir);
+        let key_before = fs::read(dir.join("pki/apiserver.key")).unwrap();
+        let r = layout
+            .renew(&[CertificateName::ApiServer], KeyChoice::Rotate, None, t0)
+            .unwrap();
+        assert_eq!(r.len(), 1);
+        assert!(r[0].key_rotated);
+        let key_after = fs::read(dir.join("pki/apiserver.key")).unwrap();
+        assert_ne!(key_before, key_after);
+        let mode = fs::metadata(dir.join("pki/apiserver.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let key = PrivateKey::from_pem(std::str::from_utf8(&key_after).unwrap()).unwrap();
+        let loaded = layout.load().unwrap();
+        let cert = loaded
+            .certificates
+            .iter()
+            .find(|c| c.name == CertificateName::ApiServer)
+            .unwrap();
+        assert!(key.matches(&cert.certificate.info().unwrap().public_key));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn nothing_changes_when_one_name_is_missing_or_its_ca_is_external() {
+        let dir = temp_dir("missing");
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        init(&dir, t0);
+        let layout = KubeadmLayout::new(&dir);
+        let before = fs::read(dir.join("pki/apiserver.crt")).unwrap();
+        let err = layout
+            .renew(
+                &[CertificateName::ApiServer, CertificateName::KubeProxy],
+                KeyChoice::Keep,
+                None,
+                t0,
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::MissingFile { .. }), "{err}");
+        assert_eq!(fs::read(dir.join("pki/apiserver.crt")).unwrap(), before);
+
+        fs::remove_file(dir.join("pki/etcd/ca.key")).unwrap();
+        let err = layout
+            .renew(&[CertificateName::EtcdServer], KeyChoice::Keep, None, t0)
+            .unwrap_err();
+        assert!(matches!(err, Error::CaKeyUnavailable { .. }), "{err}");
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

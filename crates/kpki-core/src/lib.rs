@@ -77,7 +77,7 @@ pub use key::{KeyAlgorithm, PrivateKey, PublicKey};
 pub use kube_csr::KubeCsr;
 pub use kubeadm_config::KubeadmConfig;
 pub use kubeconfig::Kubeconfig;
-pub use layout::{FileAction, KubeadmLayout, LoadedPki, WriteReport};
+pub use layout::{FileAction, KubeadmLayout, LoadedPki, RenewedCertificate, WriteReport};
 pub use policy::{SignerPolicy, SigningRequest, Usage};
 pub use profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
 pub use renew::{KeyChoice, Renewal, trust_bundle};
