@@ -269,3 +269,52 @@ def test_init_reuses_an_existing_ca(tmp_path: Path) -> None:
     assert ca1 is not None and ca2 is not None and ca1.certificate == ca2.certificate
     actions: Dict[str, Optional[str]] = {p.name: a for p, a in report2.files}
     assert actions["ca.crt"] == "kept" and actions["apiserver.crt"] == "created"
+
+
+def test_per_role_ca_sources_bring_your_own_intermediate_and_external(tmp_path: Path) -> None:
+    corp = kpki.CertificateAuthority.root("corp-root", algorithm="ecdsa-p256")
+    etcd = kpki.CertificateAuthority.root("etcd-ca", algorithm="ecdsa-p256")
+    network = kpki.ClusterNetwork("node01", "10.0.0.10")
+    # etcd's CA is external: its key stays elsewhere, so its certificates are supplied.
+    supplied = {
+        "etcd/server": etcd.issue_with_new_key(
+            kpki.Identity.etcd_member("node01"), algorithm="ecdsa-p256",
+            profile="server-and-client", sans=network.etcd_server_sans(),
+        ),
+        "etcd/peer": etcd.issue_with_new_key(
+            kpki.Identity.etcd_member("node01"), algorithm="ecdsa-p256",
+            profile="server-and-client", sans=network.etcd_peer_sans(),
+        ),
+        "etcd/healthcheck-client": etcd.issue_with_new_key(
+            kpki.Identity.component("etcd-healthcheck-client"), algorithm="ecdsa-p256"
+        ),
+        "apiserver-etcd-client": etcd.issue_with_new_key(
+            kpki.Identity.component("apiserver-etcd-client"), algorithm="ecdsa-p256"
+        ),
+    }
+    spec = kpki.ClusterSpec(
+        "node01",
+        "10.0.0.10",
+        key_algorithm="ecdsa-p256",
+        cas={
+            "kubernetes": kpki.CaSource.intermediate_of(corp),
+            "front-proxy": corp,  # bring your own: this CA signs front-proxy-client
+            "etcd": etcd.certificate.to_cryptography(),  # a certificate only: external
+        },
+        supplied=supplied,
+    )
+    pki = spec.generate()
+    pki.write(tmp_path)
+    root = corp.certificate.to_cryptography()
+    inter = load_cert(tmp_path / "pki/ca.crt")
+    assert cn(inter) == "kubernetes" and inter.issuer == root.subject
+    verify_server(load_cert(tmp_path / "pki/apiserver.crt"), [root], "kubernetes", [inter])
+    verify_client(load_cert(tmp_path / "pki/front-proxy-client.crt"), [root])
+    assert load_cert(tmp_path / "pki/etcd/server.crt") == supplied["etcd/server"].certificate.to_cryptography()
+    assert not (tmp_path / "pki/etcd/ca.key").exists()
+    loaded = kpki.load(tmp_path)
+    assert not loaded.cas["etcd"].can_issue
+    assert any(e.externally_managed for e in loaded.check_expiration() if e.ca == "etcd")
+    without = kpki.ClusterSpec("node01", "10.0.0.10", cas={"etcd": kpki.CaSource.external(etcd.certificate)})
+    with pytest.raises(kpki.CaKeyUnavailableError, match="etcd/server must be supplied"):
+        without.generate()
