@@ -56,11 +56,17 @@ pub(crate) fn private_key_arg(
             obj,
         )
     })? {
-        Encoded::Pem(pem) => Ok(Arc::new(kpki_core::PrivateKey::from_pem_named(
-            &pem,
-            &format!("argument {name:?}"),
-        )?)),
-        Encoded::Der(der) => Ok(Arc::new(kpki_core::PrivateKey::from_der(&der)?)),
+        Encoded::Pem(pem) => {
+            let pem = Zeroizing::new(pem);
+            Ok(Arc::new(kpki_core::PrivateKey::from_pem_named(
+                &pem,
+                &format!("argument {name:?}"),
+            )?))
+        }
+        Encoded::Der(der) => {
+            let der = zeroize_on_drop(der);
+            Ok(Arc::new(kpki_core::PrivateKey::from_der(&der)?))
+        }
     }
 }
 
@@ -103,7 +109,7 @@ impl PrivateKey {
     /// `bytes`.
     #[staticmethod]
     fn from_pem(pem: &Bound<'_, PyAny>) -> Result<PrivateKey> {
-        let pem = convert::text(pem, "pem")?;
+        let pem = Zeroizing::new(convert::text(pem, "pem")?);
         Ok(PrivateKey::wrap(kpki_core::PrivateKey::from_pem(&pem)?))
     }
 
