@@ -201,6 +201,26 @@ fn random_serial_bytes() -> Result<[u8; 16]> {
     Ok(bytes)
 }
 
+/// Whether `der` is exactly one DER SEQUENCE (tag, definite length, that many bytes).
+fn is_der_sequence(der: &[u8]) -> bool {
+    let [0x30, first, rest @ ..] = der else {
+        return false;
+    };
+    let (len, content) = if *first < 0x80 {
+        (usize::from(*first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return false;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |a, b| (a << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    content.len() == len
+}
+
 fn check_validity(not_before: SystemTime, not_after: SystemTime) -> Result<()> {
     if not_after <= not_before {
         return Err(Error::InvalidValidity {
@@ -403,6 +423,13 @@ impl CertificateAuthority {
             .map_err(|e| bad(e.to_string()))?;
         if parsed.subject().iter().any(|rdn| rdn.iter().count() != 1) {
             return Err(bad("the subject has an empty or multi-valued RDN, which kpki cannot reproduce as an issuer name".into()));
+        }
+        // x509-parser reads some malformed names leniently and then returns only part of
+        // their bytes as raw: leaves would carry a truncated issuer name (found by fuzzing).
+        if !is_der_sequence(parsed.subject().as_raw()) {
+            return Err(bad(
+                "the subject name is not well-formed DER, so it cannot be an issuer name".into(),
+            ));
         }
         let template = crate::tbs::IssuerTemplate::new(&parsed, public_key.algorithm());
         let issuer = rcgen::Issuer::from_ca_cert_der(

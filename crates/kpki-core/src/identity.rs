@@ -297,9 +297,12 @@ impl Identity {
 }
 
 fn dn_value(s: &str) -> rcgen::DnValue {
+    // rcgen accepts '?' in a PrintableString (as X.680 does), but yasna, which writes
+    // rcgen's DER, panics on it ("Invalid PrintableString: 63 appeared"): such names
+    // go out as UTF8String. Found by fuzzing (fuzz/ target identity_sans).
     match rcgen::string::PrintableString::try_from(s) {
-        Ok(p) => rcgen::DnValue::PrintableString(p),
-        Err(_) => rcgen::DnValue::Utf8String(s.to_owned()),
+        Ok(p) if !s.contains('?') => rcgen::DnValue::PrintableString(p),
+        _ => rcgen::DnValue::Utf8String(s.to_owned()),
     }
 }
 

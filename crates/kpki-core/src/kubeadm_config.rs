@@ -200,7 +200,8 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
         total += value * scale;
         rest = tail;
     }
-    (total.is_finite() && total >= 0.0).then(|| Duration::from_secs_f64(total))
+    // try_: a duration beyond u64 seconds ("99999999999999999999h") is refused, not a panic.
+    Duration::try_from_secs_f64(total).ok()
 }
 
 impl KubeadmConfig {
@@ -529,5 +530,7 @@ mod tests {
         assert_eq!(parse_go_duration("90s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_go_duration("ten days"), None);
         assert_eq!(parse_go_duration(""), None);
+        // Found by fuzzing: a value past u64 seconds panicked in Duration::from_secs_f64.
+        assert_eq!(parse_go_duration("99999999999999999999h"), None);
     }
 }

@@ -76,9 +76,11 @@ pub(crate) fn encode(identity: &Identity) -> Result<EncodedSubject> {
 }
 
 fn dn_value(s: &str) -> rcgen::DnValue {
+    // rcgen accepts '?' in a PrintableString (as X.680 does), but yasna, which writes
+    // rcgen's DER, panics on it: such names go out as UTF8String (found by fuzzing).
     match rcgen::string::PrintableString::try_from(s) {
-        Ok(p) => rcgen::DnValue::PrintableString(p),
-        Err(_) => rcgen::DnValue::Utf8String(s.to_owned()),
+        Ok(p) if !s.contains('?') => rcgen::DnValue::PrintableString(p),
+        _ => rcgen::DnValue::Utf8String(s.to_owned()),
     }
 }
 
