@@ -19,9 +19,12 @@ fi
 
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-work="$target_dir/kpki-c-tests"
+# A directory of this run's own (runs may overlap on a shared machine), removed at the
+# end unless KPKI_KEEP_TMP is set.
+mkdir -p "$target_dir"
+work=$(mktemp -d "$target_dir/kpki-c-tests.XXXXXX")
+[ -n "${KPKI_KEEP_TMP:-}" ] || trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
-rm -rf "$work"
 mkdir -p "$work/bin"
 
 echo "== c: build and install libkpki (debug, feature test-panic) into $prefix"
@@ -78,6 +81,9 @@ for p in "${programs[@]}"; do
     --errors-for-leak-kinds=definite --error-exitcode=1 --log-file="$log" "$work/bin/$p"
   echo "valgrind $p: $(grep -o 'ERROR SUMMARY: .*' "$log" | tail -1);" \
     "$(grep -oE 'definitely lost: .*|All heap blocks were freed.*' "$log" | tail -1)"
+  if grep -qE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$log"; then
+    cat "$log" >&2
+  fi
 done
 
 echo "c programs: $passed passed, $failed failed"

@@ -271,6 +271,8 @@ const char *kpki_version(void);
  * TEST ONLY (built with the cargo feature `test-panic`): panics inside the library on
  * purpose, to show that a panic is caught at the boundary. Returns `KPKI_PANIC`, with
  * the panic's message in `kpki_last_error()`; the library stays usable.
+ *
+ * Ownership: takes and returns nothing but the status.
  */
 kpki_result kpki_test_panic(void);
 #endif
@@ -289,6 +291,8 @@ const uint8_t *kpki_bytes_data(const kpki_bytes *bytes);
 /**
  * The number of bytes in the buffer (not counting the trailing NUL); 0 when `bytes`
  * is NULL.
+ *
+ * Ownership: `bytes` is only read.
  *
  * # Safety
  * `bytes` is NULL or a live `kpki_bytes` from this library.
@@ -812,6 +816,12 @@ kpki_result kpki_cluster_spec_from_kubeadm_config(const char *path, kpki_cluster
 /**
  * As `kpki_cluster_spec_from_kubeadm_config()`, from the YAML text itself (`yaml_len`
  * bytes, no NUL needed).
+ *
+ * Ownership: `yaml` is only read. On success `*out` is a new spec the caller owns
+ * (`kpki_cluster_spec_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_KUBEADM_CONFIG`, and the
+ * errors of the values it holds.
  *
  * # Safety
  * `yaml` is NULL or points to `yaml_len` readable bytes; `out` is NULL or writable.

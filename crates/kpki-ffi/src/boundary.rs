@@ -226,6 +226,8 @@ pub extern "C" fn kpki_version() -> *const c_char {
 /// TEST ONLY (built with the cargo feature `test-panic`): panics inside the library on
 /// purpose, to show that a panic is caught at the boundary. Returns `KPKI_PANIC`, with
 /// the panic's message in `kpki_last_error()`; the library stays usable.
+///
+/// Ownership: takes and returns nothing but the status.
 #[cfg(feature = "test-panic")]
 #[unsafe(no_mangle)]
 pub extern "C" fn kpki_test_panic() -> kpki_result {

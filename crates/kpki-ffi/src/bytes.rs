@@ -61,6 +61,8 @@ pub unsafe extern "C" fn kpki_bytes_data(bytes: *const kpki_bytes) -> *const u8 
 /// The number of bytes in the buffer (not counting the trailing NUL); 0 when `bytes`
 /// is NULL.
 ///
+/// Ownership: `bytes` is only read.
+///
 /// # Safety
 /// `bytes` is NULL or a live `kpki_bytes` from this library.
 #[unsafe(no_mangle)]

@@ -129,6 +129,12 @@ pub unsafe extern "C" fn kpki_cluster_spec_from_kubeadm_config(
 /// As `kpki_cluster_spec_from_kubeadm_config()`, from the YAML text itself (`yaml_len`
 /// bytes, no NUL needed).
 ///
+/// Ownership: `yaml` is only read. On success `*out` is a new spec the caller owns
+/// (`kpki_cluster_spec_free()`); on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_KUBEADM_CONFIG`, and the
+/// errors of the values it holds.
+///
 /// # Safety
 /// `yaml` is NULL or points to `yaml_len` readable bytes; `out` is NULL or writable.
 #[unsafe(no_mangle)]

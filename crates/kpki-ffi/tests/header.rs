@@ -58,18 +58,28 @@ fn header_declares_the_contract_every_entry_point_shares() {
     ] {
         assert!(header.contains(needle), "kpki.h lacks {needle:?}");
     }
-    // Every exported function's declaration is preceded by its documentation.
-    let lines: Vec<&str> = header.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with("kpki_result kpki_") || line.starts_with("void kpki_") {
+    // Every exported function is declared right after a doc comment that says who owns
+    // what ("Ownership: ...").
+    let mut documented = 0;
+    for chunk in header.split("/**").skip(1) {
+        let (doc, after) = chunk.split_once("*/").expect("unterminated doc comment");
+        let declaration = after.split(';').next().unwrap_or_default();
+        if declaration.contains("kpki_") && declaration.contains('(') {
+            documented += 1;
             assert!(
-                lines[..i]
-                    .iter()
-                    .rev()
-                    .take(3)
-                    .any(|l| l.trim_end().ends_with("*/")),
-                "undocumented: {line}"
+                doc.contains("Ownership"),
+                "no ownership documented for {}",
+                declaration.trim()
             );
         }
     }
+    // Declarations start at the beginning of a line: `kpki_result kpki_x(`, `void
+    // kpki_x(`, `const char *kpki_x(`, `size_t kpki_x(`, ...
+    let declared = header
+        .lines()
+        .filter(|l| !l.starts_with([' ', '#', '*', '/']) && l.contains('('))
+        .filter(|l| l.contains(" kpki_") || l.contains("*kpki_"))
+        .count();
+    assert!(documented >= 60, "only {documented} documented functions");
+    assert_eq!(documented, declared, "a declaration lacks its doc comment");
 }
