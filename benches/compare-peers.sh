@@ -49,6 +49,7 @@ fi
 # --- the peers' tools -------------------------------------------------------
 need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
+[ -x /usr/bin/time ] || need_apt+=(time)
 case " $peer_list " in *" cfssl "*)
     { command -v cfssl >/dev/null && command -v cfssljson >/dev/null; } || need_apt+=(golang-cfssl) ;;
 esac
@@ -121,13 +122,15 @@ for job in $jobs; do
         for tool in $tools; do
             d=$(mktemp -d)
             t0=$(date +%s%N)
-            if ! run "$tool" "$job" "$d" >"$d.log" 2>&1; then
+            # The function runs in a child bash, so /usr/bin/time sees the tool's CPU time.
+            if ! /usr/bin/time -f '%U %S' -o "$d.cpu" bash -c "$(declare -f run); $(declare -p kpki floor peers nodes workers kpki_args); run $tool $job $d" >"$d.log" 2>&1; then
                 echo "compare-peers.sh: $tool ($job) failed:" >&2
                 cat "$d.log" >&2
-                rm -rf "$d" "$d.log"
+                rm -rf "$d" "$d.log" "$d.cpu"
                 exit 1
             fi
             t1=$(date +%s%N)
+            cpu=$(awk 'END { printf "%.1f", ($1 + $2) * 1000 }' "$d.cpu")
             if [ "$tool" = floor ]; then
                 # The floor is what kpki-floor computed (keygen sum / cores), not its wall time.
                 v=$(sed -n 's/^floor_s=\([0-9.]*\).*/\1/p' "$d/floor.txt")
@@ -135,8 +138,8 @@ for job in $jobs; do
             else
                 t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
             fi
-            rm -rf "$d" "$d.log"
-            echo "$job $tool $t" >>"$results"
+            rm -rf "$d" "$d.log" "$d.cpu"
+            echo "$job $tool $t $cpu" >>"$results"
             line="$line $tool=${t}ms"
         done
         echo "$line"
@@ -145,25 +148,27 @@ done
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)  ($(date -u +%H:%M:%SZ))"
 
 echo
-echo "median wall time over $runs runs (ms); ratio = kpki / tool"
-printf '%-6s %-10s %10s %10s %10s %8s\n' job tool median min max ratio
+echo "median over $runs runs, milliseconds. wall: elapsed (floor: its key generations' time / cores);"
+echo "cpu: user+sys of the process and its children (floor: of its sequential key generations)."
+echo "ratio = kpki / tool, of the medians."
+printf '%-6s %-10s %9s %9s %9s %7s %9s %7s\n' job tool wall min max ratio cpu ratio
 awk '
-    { t[$1" "$2] = t[$1" "$2] " " $3 }
+    function median(list,   n, v, i, j, x) {
+        n = split(substr(list, 2), v, " ")
+        for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j > 0 && v[j] + 0 > x + 0) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
+        lo = v[1]; hi = v[n]
+        return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    { w[$1" "$2] = w[$1" "$2] " " $3; c[$1" "$2] = c[$1" "$2] " " $4 }
     END {
-        for (k in t) {
-            n = split(substr(t[k], 2), v, " ")
-            # insertion sort (n is small)
-            for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j > 0 && v[j] + 0 > x + 0) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
-            med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-            print k, med, v[1], v[n]
-        }
+        for (k in w) { mw = median(w[k]); l = lo; h = hi; mc = median(c[k]); print k, mw, l, h, mc }
     }' "$results" | sort -k1,1 -k3,3n | awk '
-    { med[$1" "$2] = $3; rows[NR] = $0 }
+    { mw[$1" "$2] = $3; mc[$1" "$2] = $6; rows[NR] = $0 }
     END {
         for (i = 1; i <= NR; i++) {
             split(rows[i], f, " ")
-            k = med[f[1]" kpki"]
-            printf "%-6s %-10s %10.1f %10.1f %10.1f %8.3f\n", f[1], f[2], f[3], f[4], f[5], (f[3] > 0 ? k / f[3] : 0)
+            kw = mw[f[1]" kpki"]; kc = mc[f[1]" kpki"]
+            printf "%-6s %-10s %9.1f %9.1f %9.1f %7.3f %9.1f %7.3f\n", f[1], f[2], f[3], f[4], f[5], (f[3] > 0 ? kw / f[3] : 0), f[6], (f[6] > 0 ? kc / f[6] : 0)
         }
     }'
 echo
