@@ -128,6 +128,26 @@ pub fn peak_rss_kib() -> Option<u64> {
         .ok()
 }
 
+/// CPU time (user + system) this process has used so far, all its threads, finished
+/// ones included (`/proc/self/stat`, in clock ticks of 10 ms).
+pub fn process_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name (which may contain spaces).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 of `rest`.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// CPU time the calling thread has used so far (`/proc/thread-self/schedstat`, ns).
+pub fn thread_cpu_time() -> Option<Duration> {
+    // The kernel brings the running thread's total up to date when it is scheduled out.
+    std::thread::yield_now();
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(s.split(' ').next()?.parse().ok()?))
+}
+
 /// The median of `samples` (the mean of the middle two for an even count); zero if empty.
 pub fn median(samples: &mut [Duration]) -> Duration {
     samples.sort();
@@ -203,5 +223,17 @@ mod tests {
     #[test]
     fn peak_rss_is_read_from_proc() {
         assert!(peak_rss_kib().unwrap() > 0);
+    }
+
+    #[test]
+    fn cpu_times_advance_with_work() {
+        let (p0, t0) = (process_cpu_time().unwrap(), thread_cpu_time().unwrap());
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < Duration::from_millis(60) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        assert!(thread_cpu_time().unwrap() > t0);
+        assert!(process_cpu_time().unwrap() >= p0);
     }
 }
