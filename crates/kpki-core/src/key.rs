@@ -213,10 +213,43 @@ impl PublicKey {
             "1.3.101.112" => KeyAlgorithm::Ed25519,
             other => return Err(bad(format!("unsupported public key algorithm {other}"))),
         };
+        let raw = spki.subject_public_key.data.to_vec();
+        match algorithm {
+            // Only the uncompressed point form (0x04 ‖ X ‖ Y) that every X.509 stack reads;
+            // a compressed or "hybrid" point would be copied into issued certificates.
+            KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 => {
+                let len = if algorithm == KeyAlgorithm::EcdsaP256 {
+                    65
+                } else {
+                    97
+                };
+                if raw.len() != len || raw.first() != Some(&0x04) {
+                    return Err(bad(format!(
+                        "{algorithm} public key is not an uncompressed point of {len} bytes"
+                    )));
+                }
+            }
+            KeyAlgorithm::Ed25519 if raw.len() != 32 => {
+                return Err(bad(format!(
+                    "Ed25519 public key has {} bytes, not 32",
+                    raw.len()
+                )));
+            }
+            _ => {}
+        }
+        // The SPKI is copied verbatim into certificates: accept only its one DER encoding
+        // (x509-parser tolerates wrong tags, unused bits and BER lengths).
+        let canonical = canonical_spki(algorithm, &raw);
+        if canonical != der {
+            return Err(bad(
+                "SubjectPublicKeyInfo is not in canonical DER (algorithm identifier or bit string encoded unusually)"
+                    .into(),
+            ));
+        }
         Ok(PublicKey {
             algorithm,
-            spki: der.to_vec(),
-            raw: spki.subject_public_key.data.to_vec(),
+            spki: canonical,
+            raw,
         })
     }
 
@@ -627,5 +660,95 @@ mod tests {
             KeyAlgorithm::Rsa4096
         );
         assert!("dsa".parse::<KeyAlgorithm>().is_err());
+    }
+}
+
+/// DER of a TLV with definite, minimal length.
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 4);
+    out.push(tag);
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The DER `SubjectPublicKeyInfo` of a public key of `algorithm` with `raw` as its
+/// subjectPublicKey bits (RFC 5280, RFC 3279, RFC 5480, RFC 8410).
+fn canonical_spki(algorithm: KeyAlgorithm, raw: &[u8]) -> Vec<u8> {
+    const RSA: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    const P256: &[u8] = &[
+        0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+        0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+    ];
+    const P384: &[u8] = &[
+        0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81,
+        0x04, 0x00, 0x22,
+    ];
+    const ED25519: &[u8] = &[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
+    let alg = match algorithm {
+        KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => RSA,
+        KeyAlgorithm::EcdsaP256 => P256,
+        KeyAlgorithm::EcdsaP384 => P384,
+        KeyAlgorithm::Ed25519 => ED25519,
+    };
+    let mut bits = Vec::with_capacity(raw.len() + 1);
+    bits.push(0);
+    bits.extend_from_slice(raw);
+    let mut content = alg.to_vec();
+    content.extend(der_tlv(0x03, &bits));
+    der_tlv(0x30, &content)
+}
+
+#[cfg(test)]
+mod spki_tests {
+    use super::*;
+
+    #[test]
+    fn every_generated_key_has_a_canonical_spki() {
+        for alg in [
+            KeyAlgorithm::Rsa2048,
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::EcdsaP384,
+            KeyAlgorithm::Ed25519,
+        ] {
+            let k = PrivateKey::generate(alg).unwrap();
+            let spki = k.public_key().spki_der();
+            assert_eq!(
+                PublicKey::from_spki_der(spki).unwrap().spki_der(),
+                spki,
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn hybrid_or_compressed_points_and_lax_encodings_are_refused() {
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let spki = k.public_key().spki_der().to_vec();
+        // The point starts after the 0x00 unused-bits byte: 0x04 → 0x06 (hybrid).
+        let at = spki.len() - 65;
+        assert_eq!(spki[at], 0x04);
+        let mut hybrid = spki.clone();
+        hybrid[at] = 0x06;
+        let err = PublicKey::from_spki_der(&hybrid).unwrap_err();
+        assert!(err.to_string().contains("uncompressed point"), "{err}");
+        // A non-zero unused-bits count in the BIT STRING.
+        let mut unused = spki.clone();
+        unused[at - 1] = 0x01;
+        assert!(PublicKey::from_spki_der(&unused).is_err());
+        // A long-form length where the short form is required (BER, not DER).
+        let mut ber = vec![0x30, 0x81, spki[1]];
+        ber.extend_from_slice(&spki[2..]);
+        assert!(PublicKey::from_spki_der(&ber).is_err());
     }
 }
