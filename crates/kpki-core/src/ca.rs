@@ -240,7 +240,8 @@ impl CertificateAuthority {
     ) -> Result<rcgen::CertificateParams> {
         let identity = Identity::certificate_authority(&req.common_name)?;
         let mut params = rcgen::CertificateParams::default();
-        params.distinguished_name = identity.distinguished_name();
+        // A CA's subject is its CN alone, so no multi-O placeholder fix is needed.
+        params.distinguished_name = crate::subject::encode(&identity)?.dn;
         // kubeadm puts the CA's CN in a DNS SAN when it is a valid name.
         if let Ok(dns) = DnsName::new(req.common_name.clone()) {
             let mut sans = SubjectAltNames::new();

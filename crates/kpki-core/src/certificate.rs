@@ -175,47 +175,10 @@ impl Certificate {
                     info.path_len = bc.path_len_constraint;
                 }
                 ParsedExtension::KeyUsage(ku) => {
-                    let mut v = Vec::new();
-                    for (set, usage) in [
-                        (ku.digital_signature(), KeyUsage::DigitalSignature),
-                        (ku.non_repudiation(), KeyUsage::ContentCommitment),
-                        (ku.key_encipherment(), KeyUsage::KeyEncipherment),
-                        (ku.data_encipherment(), KeyUsage::DataEncipherment),
-                        (ku.key_agreement(), KeyUsage::KeyAgreement),
-                        (ku.key_cert_sign(), KeyUsage::KeyCertSign),
-                        (ku.crl_sign(), KeyUsage::CrlSign),
-                        (ku.encipher_only(), KeyUsage::EncipherOnly),
-                        (ku.decipher_only(), KeyUsage::DecipherOnly),
-                    ] {
-                        if set {
-                            v.push(usage);
-                        }
-                    }
-                    info.key_usages = Some(v);
+                    info.key_usages = Some(KeyUsage::from_x509(ku));
                 }
                 ParsedExtension::ExtendedKeyUsage(eku) => {
-                    if eku.server_auth {
-                        info.extended_key_usages.push(ExtendedKeyUsage::ServerAuth);
-                    }
-                    if eku.client_auth {
-                        info.extended_key_usages.push(ExtendedKeyUsage::ClientAuth);
-                    }
-                    for (set, oid) in [
-                        (eku.any, "2.5.29.37.0"),
-                        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
-                        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
-                        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
-                        (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
-                    ] {
-                        if set {
-                            info.extended_key_usages
-                                .push(ExtendedKeyUsage::Other(oid.to_owned()));
-                        }
-                    }
-                    for oid in &eku.other {
-                        info.extended_key_usages
-                            .push(ExtendedKeyUsage::Other(oid.to_id_string()));
-                    }
+                    info.extended_key_usages = ExtendedKeyUsage::from_x509(eku);
                 }
                 ParsedExtension::SubjectKeyIdentifier(id) => {
                     info.subject_key_id = Some(id.0.to_vec())

@@ -387,47 +387,10 @@ fn read_extension(
             });
         }
         ParsedExtension::KeyUsage(ku) => {
-            let mut v = Vec::new();
-            for (set, usage) in [
-                (ku.digital_signature(), KeyUsage::DigitalSignature),
-                (ku.non_repudiation(), KeyUsage::ContentCommitment),
-                (ku.key_encipherment(), KeyUsage::KeyEncipherment),
-                (ku.data_encipherment(), KeyUsage::DataEncipherment),
-                (ku.key_agreement(), KeyUsage::KeyAgreement),
-                (ku.key_cert_sign(), KeyUsage::KeyCertSign),
-                (ku.crl_sign(), KeyUsage::CrlSign),
-                (ku.encipher_only(), KeyUsage::EncipherOnly),
-                (ku.decipher_only(), KeyUsage::DecipherOnly),
-            ] {
-                if set {
-                    v.push(usage);
-                }
-            }
-            info.extensions.key_usages = Some(v);
+            info.extensions.key_usages = Some(KeyUsage::from_x509(ku));
         }
         ParsedExtension::ExtendedKeyUsage(eku) => {
-            let mut v = Vec::new();
-            if eku.server_auth {
-                v.push(ExtendedKeyUsage::ServerAuth);
-            }
-            if eku.client_auth {
-                v.push(ExtendedKeyUsage::ClientAuth);
-            }
-            for (set, oid) in [
-                (eku.any, "2.5.29.37.0"),
-                (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
-                (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
-                (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
-                (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
-            ] {
-                if set {
-                    v.push(ExtendedKeyUsage::Other(oid.to_owned()));
-                }
-            }
-            for o in &eku.other {
-                v.push(ExtendedKeyUsage::Other(o.to_id_string()));
-            }
-            info.extensions.extended_key_usages = Some(v);
+            info.extensions.extended_key_usages = Some(ExtendedKeyUsage::from_x509(eku));
         }
         ParsedExtension::ParseError { error } => {
             return Err(bad(format!("malformed requested extension {oid}: {error}")));

@@ -283,27 +283,6 @@ impl Identity {
     pub fn is_system_masters(&self) -> bool {
         self.organizations.iter().any(|o| o == MASTERS_GROUP)
     }
-
-    /// The subject as rcgen wants it, encoded as Go's `pkix.Name` does: O before CN,
-    /// PrintableString where the value allows it, UTF8String otherwise.
-    pub(crate) fn distinguished_name(&self) -> rcgen::DistinguishedName {
-        let mut dn = rcgen::DistinguishedName::new();
-        for o in &self.organizations {
-            dn.push(rcgen::DnType::OrganizationName, dn_value(o));
-        }
-        dn.push(rcgen::DnType::CommonName, dn_value(&self.common_name));
-        dn
-    }
-}
-
-fn dn_value(s: &str) -> rcgen::DnValue {
-    // rcgen accepts '?' in a PrintableString (as X.680 does), but yasna, which writes
-    // rcgen's DER, panics on it ("Invalid PrintableString: 63 appeared"): such names
-    // go out as UTF8String. Found by fuzzing (fuzz/ target identity_sans).
-    match rcgen::string::PrintableString::try_from(s) {
-        Ok(p) if !s.contains('?') => rcgen::DnValue::PrintableString(p),
-        _ => rcgen::DnValue::Utf8String(s.to_owned()),
-    }
 }
 
 impl fmt::Display for Identity {

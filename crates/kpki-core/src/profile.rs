@@ -138,6 +138,25 @@ impl FromStr for CertificateProfile {
 }
 
 impl KeyUsage {
+    /// The bits set in a parsed keyUsage extension, in [`KeyUsage`] order (the one
+    /// reading shared by certificates and CSRs).
+    pub(crate) fn from_x509(ku: &x509_parser::extensions::KeyUsage) -> Vec<KeyUsage> {
+        [
+            (ku.digital_signature(), KeyUsage::DigitalSignature),
+            (ku.non_repudiation(), KeyUsage::ContentCommitment),
+            (ku.key_encipherment(), KeyUsage::KeyEncipherment),
+            (ku.data_encipherment(), KeyUsage::DataEncipherment),
+            (ku.key_agreement(), KeyUsage::KeyAgreement),
+            (ku.key_cert_sign(), KeyUsage::KeyCertSign),
+            (ku.crl_sign(), KeyUsage::CrlSign),
+            (ku.encipher_only(), KeyUsage::EncipherOnly),
+            (ku.decipher_only(), KeyUsage::DecipherOnly),
+        ]
+        .into_iter()
+        .filter_map(|(set, usage)| set.then_some(usage))
+        .collect()
+    }
+
     pub(crate) fn to_rcgen(self) -> rcgen::KeyUsagePurpose {
         use rcgen::KeyUsagePurpose as K;
         match self {
@@ -170,6 +189,37 @@ impl KeyUsage {
 }
 
 impl ExtendedKeyUsage {
+    /// The purposes of a parsed extKeyUsage extension: serverAuth and clientAuth by
+    /// name, any other (the well-known ones x509-parser flags, then the rest) by OID.
+    pub(crate) fn from_x509(
+        eku: &x509_parser::extensions::ExtendedKeyUsage<'_>,
+    ) -> Vec<ExtendedKeyUsage> {
+        let mut v = Vec::new();
+        if eku.server_auth {
+            v.push(ExtendedKeyUsage::ServerAuth);
+        }
+        if eku.client_auth {
+            v.push(ExtendedKeyUsage::ClientAuth);
+        }
+        for (set, oid) in [
+            (eku.any, "2.5.29.37.0"),
+            (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
+            (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
+            (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
+            (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+        ] {
+            if set {
+                v.push(ExtendedKeyUsage::Other(oid.to_owned()));
+            }
+        }
+        v.extend(
+            eku.other
+                .iter()
+                .map(|o| ExtendedKeyUsage::Other(o.to_id_string())),
+        );
+        v
+    }
+
     /// rcgen's value, for the test that checks `crate::tbs` against rcgen's encoding.
     #[cfg(test)]
     pub(crate) fn to_rcgen(&self) -> rcgen::ExtendedKeyUsagePurpose {

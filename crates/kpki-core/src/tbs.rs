@@ -416,7 +416,7 @@ mod tests {
         let issuer =
             rcgen::Issuer::from_ca_cert_der(&ca_der.to_vec().into(), RcgenSigner(signer)).unwrap();
         let mut p = rcgen::CertificateParams::default();
-        p.distinguished_name = leaf.subject.distinguished_name();
+        p.distinguished_name = crate::subject::encode(leaf.subject).unwrap().dn;
         p.subject_alt_names = leaf.sans.to_rcgen().unwrap();
         p.not_before = crate::ca::to_offset(leaf.not_before).unwrap();
         p.not_after = crate::ca::to_offset(leaf.not_after).unwrap();
