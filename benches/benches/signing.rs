@@ -148,10 +148,10 @@ fn pem(c: &mut Criterion) {
             CertificateAuthority::new_root(&CaRequest::new("kubernetes"), ca_key, now).unwrap();
         let leaf = ca.issue_with_new_key(&kubelet_request(), alg, now).unwrap();
         g.bench_function(format!("certificate/{}", alg.name()), |b| {
-            b.iter(|| black_box(&leaf.certificate).to_pem())
+            b.iter(|| black_box(leaf.certificate()).to_pem())
         });
         g.bench_function(format!("private-key/{}", alg.name()), |b| {
-            b.iter(|| black_box(&leaf.key).to_pem())
+            b.iter(|| black_box(leaf.key()).to_pem())
         });
     }
     g.finish();

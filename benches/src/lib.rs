@@ -15,7 +15,8 @@ use std::time::Duration;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as lc, KeyPair};
 use kpki_core::{
-    Certificate, ClusterSpec, KeyAlgorithm, NodeName, PrivateKey, Result, SubjectAltNames,
+    Certificate, ClusterSpec, ClusterSpecBuilder, KeyAlgorithm, NodeName, PrivateKey, Result,
+    SubjectAltNames,
 };
 
 /// The CA algorithms the signing benchmarks cover (kubeadm's default and the fast ones).
@@ -30,14 +31,18 @@ pub const CA_ALGORITHMS: [KeyAlgorithm; 4] = [
 /// `cp.example.internal:6443`, extra SANs `extra.example.com` and `192.0.2.7`, kubeadm's
 /// current profile, keys of `algorithm`.
 pub fn example_spec(algorithm: KeyAlgorithm) -> Result<ClusterSpec> {
-    ClusterSpec::builder(
+    example_builder(algorithm)?.build()
+}
+
+/// The settings of [`example_spec`], to add to before building.
+pub fn example_builder(algorithm: KeyAlgorithm) -> Result<ClusterSpecBuilder> {
+    Ok(ClusterSpec::builder(
         NodeName::new("node01")?,
         IpAddr::V4(Ipv4Addr::new(10, 0, 0, 10)),
     )
     .control_plane_endpoint("cp.example.internal:6443".parse()?)
     .apiserver_extra_sans(SubjectAltNames::parse(["extra.example.com", "192.0.2.7"])?)
-    .key_algorithm(algorithm)
-    .build()
+    .key_algorithm(algorithm))
 }
 
 /// `node1` … `node<n>`.
@@ -181,7 +186,7 @@ mod tests {
     fn tbs_is_the_signed_part_of_an_issued_certificate() {
         let spec = example_spec(KeyAlgorithm::EcdsaP256).unwrap();
         let pki = spec.generate(SystemTime::now()).unwrap();
-        let ca = pki.ca(kpki_core::CaRole::Client).unwrap();
+        let ca = pki.ca(kpki_core::CaRole::Client);
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         let req = LeafRequest::new(
             Identity::node(&NodeName::new("n1").unwrap()),

@@ -1,5 +1,5 @@
-//! `Certificate::from_der`, `from_pem`, `chain_from_pem`, then `.info()` and
-//! `verify_issued_by` on whatever parsed.
+//! `Certificate::from_der`, `from_pem`, `chain_from_pem`, `load` and `load_chain` (PEM
+//! or DER, as files are read), then `.info()` and `verify_issued_by` on whatever parsed.
 //!
 //! Invariants: a parsed certificate keeps its DER byte for byte; DER -> PEM -> DER and
 //! a chain's PEM round-trip give the same certificates; the public key in `info()`
@@ -30,16 +30,25 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(cert.der(), data, "from_der must keep the DER");
         check(&cert);
     }
+    if let Ok(cert) = Certificate::load(data, "fuzz") {
+        check(&cert);
+    }
+    if let Ok(chain) = Certificate::load_chain(data, "fuzz") {
+        assert!(!chain.is_empty());
+        for c in &chain {
+            check(c);
+        }
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     if let Ok(cert) = Certificate::from_pem(text) {
         check(&cert);
     }
-    if let Ok(chain) = Certificate::chain_from_pem(text, "fuzz") {
+    if let Ok(chain) = Certificate::chain_from_pem(text) {
         assert!(!chain.is_empty());
         let pem: String = chain.iter().map(Certificate::to_pem).collect();
-        let again = Certificate::chain_from_pem(&pem, "fuzz").expect("chain PEM re-parses");
+        let again = Certificate::chain_from_pem(&pem).expect("chain PEM re-parses");
         assert_eq!(again, chain);
         for c in &chain {
             check(c);

@@ -1,36 +1,36 @@
-//! `KubeadmConfig::from_yaml`, then `to_cluster_spec`, `apply_to`, `plan()` and the
-//! issuing of the API server certificate the file describes.
+//! `KubeadmConfig::load` (PEM-free bytes, as a file is read), then the spec builder with
+//! the file alone and with settings over it, `plan()`, and the issuing of the API server
+//! certificate the file describes.
 //!
-//! Invariants: a config that yields a valid spec plans without panicking, and the API
-//! server certificate issued from the plan carries exactly the planned SANs.
+//! Invariants: a config that yields a valid spec plans the API server certificate; a
+//! node name given over the file always wins; the API server certificate issued from the
+//! plan carries exactly the planned SANs.
 #![no_main]
 
 use std::net::IpAddr;
 
-use kpki_core::{CertificateName, ClusterSpec, KubeadmConfig, NodeName};
+use kpki_core::{CertificateName, ClusterSpecBuilder, KubeadmConfig, NodeName};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let Ok(cfg) = KubeadmConfig::from_yaml(text) else {
+    let Ok(cfg) = KubeadmConfig::load(data, std::path::Path::new("fuzz.yaml")) else {
         return;
     };
     let _ = format!("{cfg:?}");
     if let Ok(node) = NodeName::new("fuzz-node") {
-        let mut spec = ClusterSpec::builder(node, IpAddr::from([10, 0, 0, 1]))
-            .build()
-            .expect("default spec");
-        cfg.apply_to(&mut spec);
-        let _ = spec.validate().and_then(|()| spec.plan());
+        let given = ClusterSpecBuilder::new()
+            .kubeadm_config(cfg.clone())
+            .node_name(node.clone())
+            .advertise_address(IpAddr::from([10, 0, 0, 1]))
+            .build();
+        if let Ok(spec) = given {
+            assert_eq!(spec.network().node_name(), &node, "a given node name lost");
+        }
     }
-    let Ok(spec) = cfg.to_cluster_spec() else {
+    let Ok(spec) = ClusterSpecBuilder::new().kubeadm_config(cfg).build() else {
         return;
     };
-    let Ok(plan) = spec.plan() else {
-        return;
-    };
+    let plan = spec.plan();
     let Some((_, req)) = plan.iter().find(|(n, _)| *n == CertificateName::ApiServer) else {
         panic!("a plan without the API server certificate");
     };

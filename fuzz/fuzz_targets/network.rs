@@ -10,10 +10,9 @@ use std::fmt::Display;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use kpki_core::kubeadm_config::parse_go_duration;
 use kpki_core::{
-    CaRole, Compatibility, DnsName, Endpoint, IpCidr, KeyAlgorithm, NodeName, SubjectAltName,
-    SubjectAltNames,
+    CaRole, Compatibility, DnsName, Endpoint, GoDuration, IpCidr, KeyAlgorithm, NodeName,
+    SubjectAltName, SubjectAltNames,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -103,8 +102,17 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         5 => {
-            if let Some(d) = parse_go_duration(s) {
-                let _ = d.as_secs();
+            // Go's syntax allows decimals, read through f64: what prints parses back to
+            // the same length within the precision of an f64.
+            if let Ok(d) = s.parse::<GoDuration>() {
+                let shown = d.to_string();
+                let back: GoDuration = shown.parse().expect("a printed duration parses");
+                let (a, b) = (d.get(), back.get());
+                let diff = a.max(b) - a.min(b);
+                assert!(
+                    diff <= a / 1_000_000_000 + std::time::Duration::from_micros(1),
+                    "{s:?} -> {shown:?} -> {b:?}, not {a:?}"
+                );
             }
         }
         6 => {

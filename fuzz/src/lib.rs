@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kpki_core::policy::SignerRules;
+use kpki_core::SignerRules;
 use kpki_core::{
     CaRequest, Certificate, CertificateAuthority, Csr, ExtendedKeyUsage, IpCidr, KeyAlgorithm,
     KeyUsage, PrivateKey, SignerPolicy, SigningRequest,

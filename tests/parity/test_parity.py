@@ -135,13 +135,7 @@ def intermediate(work: Path) -> Dict[str, bytes]:
 
 
 CASES = [
-    pytest.param(
-        Case("v1beta3-absolute-certificatesDir", config=V1BETA3_ABSOLUTE_CERTIFICATES_DIR),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 9: Python joins certificatesDir verbatim and writes into "
-                   "/etc/kubernetes/pki; C ignores it; the CLI ignores only the default"),
-    ),
+    Case("v1beta3-absolute-certificatesDir", config=V1BETA3_ABSOLUTE_CERTIFICATES_DIR),
     Case("v1beta4-p384-validity", config=V1BETA4_P384_VALIDITY),
     Case("dual-stack-workers", node="node01", address="10.0.0.10",
          endpoint="cp.example.internal:6443", service_cidr="10.96.0.0/12,fd00:10:96::/112",

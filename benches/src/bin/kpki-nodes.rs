@@ -18,7 +18,7 @@
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
-use kpki_benches::{example_spec, node_names, peak_rss_kib, process_cpu_time, thread_cpu_time};
+use kpki_benches::{example_builder, node_names, peak_rss_kib, process_cpu_time, thread_cpu_time};
 use kpki_core::{
     CaRequest, CertificateAuthority, CertificateProfile, Identity, KeyAlgorithm, LeafRequest,
     PrivateKey,
@@ -56,13 +56,12 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
                 .map(|(b, a)| b.saturating_sub(a));
             let bytes: usize = issued
                 .iter()
-                .map(|c| c.certificate.der().len() + c.key.to_pkcs8_der().len())
+                .map(|c| c.certificate().der().len() + c.key().to_pkcs8_der().len())
                 .sum();
             (elapsed, cpu, bytes)
         }
         "cluster" => {
-            let mut spec = example_spec(algorithm)?;
-            spec.workers = names;
+            let spec = example_builder(algorithm)?.workers(names).build()?;
             let (start, cpu0) = (Instant::now(), process_cpu_time());
             let pki = spec.generate(now)?;
             let elapsed = start.elapsed();
@@ -72,7 +71,7 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
             let bytes: usize = pki
                 .certificates()
                 .iter()
-                .map(|(_, c)| c.certificate.der().len() + c.key.to_pkcs8_der().len())
+                .map(|(_, c)| c.certificate().der().len() + c.key().to_pkcs8_der().len())
                 .sum::<usize>()
                 + pki
                     .kubeconfigs()

@@ -1,20 +1,19 @@
-//! `kpki`: the command line for people. Every rule lives in `kpki-core`; this file only
-//! turns flags into core values and core results into text.
+//! `kpki`: the command line for people. Every rule lives in `kpki-core`; this file turns
+//! flags into core values, makes the core call, and turns its result (or error, with the
+//! flag that changes it) into text.
 
-use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::time::SystemTime;
 
 use clap::{Args, Parser, Subcommand};
 
 mod signing;
-use kpki_core::inspect::human_time;
-use kpki_core::kubeadm_config::parse_go_duration;
 use kpki_core::{
-    CertificateName, ClusterNetwork, ClusterSpec, Compatibility, DnsName, Endpoint, ExpiryReport,
-    FileAction, IpCidr, KeyAlgorithm, KeyChoice, KubeadmConfig, KubeadmLayout, NodeName,
-    SubjectAltNames, WriteReport,
+    ClusterSpecBuilder, Compatibility, DnsName, Endpoint, GoDuration, KeyAlgorithm, KeyChoice,
+    KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewTargets, Setting, SubjectAltNames,
+    human_time, parse_cidrs, parse_ip,
 };
 
 #[derive(Parser)]
@@ -32,7 +31,7 @@ struct Cli {
 enum Command {
     /// Generate a complete cluster PKI and kubeconfigs in kubeadm's layout.
     Init(Box<InitArgs>),
-    /// Inspect certificates in a kubeadm directory.
+    /// Inspect and renew certificates in a kubeadm directory.
     #[command(subcommand)]
     Certs(CertsCommand),
     /// Generate a private key and a PKCS#10 CSR for any identity and SANs.
@@ -46,12 +45,15 @@ enum Command {
     User(Box<signing::UserArgs>),
 }
 
+/// The directory every command works on unless told otherwise.
+const DEFAULT_DIR: &str = "kpki-pki";
+
 #[derive(Subcommand)]
 enum CertsCommand {
     /// List every certificate with its expiry (like `kubeadm certs check-expiration`).
     CheckExpiration {
         /// The kubeadm root (kubeconfigs here, certificates under DIR/pki).
-        #[arg(long, default_value = "kpki-pki")]
+        #[arg(long, default_value = DEFAULT_DIR)]
         dir: PathBuf,
     },
     /// Renew certificates in place, keeping subjects, SANs and usages (like `kubeadm certs renew`).
@@ -64,7 +66,7 @@ struct RenewArgs {
     #[arg(required = true)]
     names: Vec<String>,
     /// The kubeadm root (kubeconfigs here, certificates under DIR/pki).
-    #[arg(long, default_value = "kpki-pki")]
+    #[arg(long, default_value = DEFAULT_DIR)]
     dir: PathBuf,
     /// Replace each key pair with a new one (of the same algorithm unless --key-algorithm is given) instead of keeping it.
     #[arg(long)]
@@ -82,16 +84,16 @@ struct InitArgs {
     /// A kubeadm configuration file (InitConfiguration + ClusterConfiguration, v1beta3/v1beta4); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// The kubeadm root to write (kubeadm's /etc/kubernetes): certificates under DIR/pki, kubeconfigs in DIR.
-    #[arg(long)]
-    dir: Option<PathBuf>,
-    /// The control-plane node's name (default: this host's name).
+    /// The kubeadm root to write (kubeadm's /etc/kubernetes): certificates under DIR/pki (or the configuration's certificatesDir), kubeconfigs in DIR.
+    #[arg(long, default_value = DEFAULT_DIR)]
+    dir: PathBuf,
+    /// The control-plane node's name [default: this host's name].
     #[arg(long)]
     node_name: Option<String>,
-    /// The API server's advertise address (default: this host's address).
+    /// The API server's advertise address [default: the address of this host's default-route interface].
     #[arg(long)]
     advertise_address: Option<String>,
-    /// The API server's port.
+    /// The API server's port [default: 6443].
     #[arg(long)]
     bind_port: Option<u16>,
     /// A shared endpoint for the control plane, HOST[:PORT].
@@ -109,9 +111,9 @@ struct InitArgs {
     /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384, ed25519 [default: rsa-2048].
     #[arg(long)]
     key_algorithm: Option<String>,
-    /// Which kubeadm to reproduce: current (≥ 1.31) or kubeadm-1.28.
-    #[arg(long, default_value = "current")]
-    profile: String,
+    /// Which kubeadm to reproduce: current (≥ 1.31) or kubeadm-1.28 [default: current].
+    #[arg(long)]
+    profile: Option<String>,
     /// Worker nodes that get kubelet client and serving certificates, comma-separated.
     #[arg(long, value_delimiter = ',')]
     worker_nodes: Vec<String>,
@@ -126,9 +128,73 @@ struct InitArgs {
     quiet: bool,
 }
 
-const DEFAULT_DIR: &str = "kpki-pki";
-/// kubeadm's default certificatesDir: a config naming it means "the pki/ under the root".
-const KUBEADM_DEFAULT_CERTS_DIR: &str = "/etc/kubernetes/pki";
+/// A failure to report: the core's error, and the flag (or object) it is about.
+pub(crate) struct Failure {
+    context: Option<String>,
+    error: kpki_core::Error,
+}
+
+impl From<kpki_core::Error> for Failure {
+    fn from(error: kpki_core::Error) -> Failure {
+        Failure {
+            context: None,
+            error,
+        }
+    }
+}
+
+/// The flag that spells a core [`Setting`].
+fn hint(setting: &Setting) -> String {
+    match setting {
+        Setting::Overwrite => "pass --force to replace it".into(),
+        Setting::AllowPrivilegedGroup(g) => {
+            format!("pass --allow-privileged-group {g} to grant it")
+        }
+        Setting::NodeName => "pass --node-name".into(),
+        Setting::AdvertiseAddress => "pass --advertise-address".into(),
+        Setting::Usages => "give its usages with --usage".into(),
+        Setting::Server => "give the API server URL with --server".into(),
+        _ => String::new(),
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(c) = &self.context {
+            write!(f, "{c}: ")?;
+        }
+        write!(f, "{}", self.error)?;
+        match self.error.setting().map(|s| hint(&s)) {
+            Some(h) if !h.is_empty() => write!(f, "; {h}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub(crate) type CliResult<T> = Result<T, Vec<Failure>>;
+
+/// Converts a flag's value with the core's parser; an error names the flag.
+pub(crate) fn flag<T: FromStr<Err = kpki_core::Error>>(name: &str, value: &str) -> CliResult<T> {
+    value.parse().map_err(|error| {
+        vec![Failure {
+            context: Some(name.to_owned()),
+            error,
+        }]
+    })
+}
+
+/// As [`flag`], for a flag that may be absent.
+pub(crate) fn opt_flag<T: FromStr<Err = kpki_core::Error>>(
+    name: &str,
+    value: Option<&str>,
+) -> CliResult<Option<T>> {
+    value.map(|v| flag(name, v)).transpose()
+}
+
+/// Converts the core's result.
+pub(crate) fn core<T>(r: kpki_core::Result<T>) -> CliResult<T> {
+    r.map_err(|e| vec![Failure::from(e)])
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -143,232 +209,85 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kpki: error: {e}");
+        Err(failures) => {
+            for f in failures {
+                eprintln!("kpki: error: {f}");
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// This host's name as a node name, as kubeadm takes it (lower-cased).
-fn default_node_name() -> Option<NodeName> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
-    NodeName::new(name.trim().to_lowercase()).ok()
-}
-
-/// This host's first non-loopback IPv4 address as the resolver sees it, else 127.0.0.1.
-fn default_advertise_address(node: &NodeName) -> IpAddr {
-    (node.as_str(), 0)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| {
-            addrs
-                .find(|a| a.is_ipv4() && !a.ip().is_loopback())
-                .map(|a| a.ip())
-        })
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
-}
-
 fn init(args: InitArgs) -> CliResult<()> {
-    let config = match &args.config {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Some(KubeadmConfig::from_yaml(&text).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
-        None => None,
-    };
-    let node = match &args.node_name {
-        Some(n) => NodeName::new(n.as_str())?,
-        None => config
-            .as_ref()
-            .and_then(|c| c.node_name.clone())
-            .or_else(default_node_name)
-            .map_or_else(|| NodeName::new("node01"), Ok)?,
-    };
-    let address = match &args.advertise_address {
-        Some(a) => a.parse().map_err(|_| kpki_core::Error::InvalidNetwork {
-            field: "advertise address",
-            value: a.clone(),
-            reason: "not an IP address".into(),
-        })?,
-        None => config
-            .as_ref()
-            .and_then(|c| c.advertise_address)
-            .unwrap_or_else(|| default_advertise_address(&node)),
-    };
-    let mut spec = ClusterSpec::new(ClusterNetwork::new(node.clone(), address));
-    if let Some(c) = &config {
-        c.apply_to(&mut spec);
+    let mut b = ClusterSpecBuilder::for_this_host();
+    if let Some(path) = &args.config {
+        b = b.kubeadm_config(core(KubeadmConfig::read(path))?);
     }
-    // Flags override the file.
-    let net = &mut spec.network;
-    net.node_name = node;
-    net.advertise_address = address;
+    if let Some(n) = opt_flag::<NodeName>("--node-name", args.node_name.as_deref())? {
+        b = b.node_name(n);
+    }
+    if let Some(a) = &args.advertise_address {
+        b = b.advertise_address(core(parse_ip(a, NetworkField::AdvertiseAddress))?);
+    }
     if let Some(p) = args.bind_port {
-        net.bind_port = p;
+        b = b.bind_port(p);
     }
-    if let Some(ep) = &args.control_plane_endpoint {
-        net.control_plane_endpoint = Some(ep.parse::<Endpoint>()?);
+    if let Some(e) = opt_flag::<Endpoint>(
+        "--control-plane-endpoint",
+        args.control_plane_endpoint.as_deref(),
+    )? {
+        b = b.control_plane_endpoint(e);
     }
-    if let Some(cidrs) = &args.service_cidr {
-        net.service_subnets = cidrs
-            .split(',')
-            .map(str::parse::<IpCidr>)
-            .collect::<Result<_, _>>()?;
+    if let Some(c) = &args.service_cidr {
+        b = b.service_subnets(core(parse_cidrs(c, NetworkField::ServiceCidr))?);
     }
-    if let Some(d) = &args.dns_domain {
-        net.dns_domain = DnsName::new(d.as_str())?;
+    if let Some(d) = opt_flag::<DnsName>("--dns-domain", args.dns_domain.as_deref())? {
+        b = b.dns_domain(d);
     }
-    net.apiserver_extra_sans.extend(&SubjectAltNames::parse(
+    b = b.apiserver_extra_sans(core(SubjectAltNames::parse(
         args.apiserver_cert_extra_sans
             .iter()
             .filter(|s| !s.is_empty()),
-    )?);
-    if let Some(a) = &args.key_algorithm {
-        spec.key_algorithm = a.parse::<KeyAlgorithm>()?;
+    ))?);
+    if let Some(a) = opt_flag::<KeyAlgorithm>("--key-algorithm", args.key_algorithm.as_deref())? {
+        b = b.key_algorithm(a);
     }
-    spec.compatibility = args.profile.parse::<Compatibility>()?;
-    spec.workers = args
-        .worker_nodes
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|w| NodeName::new(w.as_str()))
-        .collect::<Result<_, _>>()?;
-    spec.kube_proxy = args.kube_proxy;
-
-    let root = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
-    let mut layout = KubeadmLayout::new(&root);
-    if let Some(dir) = config.as_ref().and_then(|c| c.certificates_dir.as_ref())
-        && dir != Path::new(KUBEADM_DEFAULT_CERTS_DIR)
-    {
-        layout = layout.with_certificates_dir(dir);
+    if let Some(p) = opt_flag::<Compatibility>("--profile", args.profile.as_deref())? {
+        b = b.compatibility(p);
     }
-    let (_, report) = layout.init(spec, SystemTime::now(), args.force)?;
+    for w in args.worker_nodes.iter().filter(|s| !s.is_empty()) {
+        b = b.worker(flag("--worker-nodes", w)?);
+    }
+    let spec = core(b.kube_proxy(args.kube_proxy).build())?;
+    let resolution = spec.resolution().clone();
+    let (_, report) =
+        core(KubeadmLayout::new(&args.dir).init(spec, SystemTime::now(), args.force))?;
     if !args.quiet {
-        print_report(&root, &report);
+        println!("{resolution}");
+        print!("{}", report.to_table(&args.dir));
     }
     Ok(())
 }
 
-fn print_report(root: &Path, report: &WriteReport) {
-    println!(
-        "{:<44} {:<58} {:<16} {:<25} ",
-        "FILE", "SUBJECT", "ISSUER", "EXPIRES"
-    );
-    for f in &report.files {
-        let rel = f
-            .path
-            .strip_prefix(root)
-            .unwrap_or(&f.path)
-            .display()
-            .to_string();
-        let note = match f.action {
-            FileAction::Created => "",
-            FileAction::Replaced => " (replaced)",
-            FileAction::Kept => " (kept)",
-        };
-        match f.certificate.as_ref().map(|c| c.info()) {
-            Some(Ok(info)) => {
-                let mut subject = String::new();
-                for o in &info.organizations {
-                    subject.push_str(&format!("O={o}, "));
-                }
-                subject.push_str(&format!(
-                    "CN={}",
-                    info.subject_common_name.unwrap_or_default()
-                ));
-                println!(
-                    "{:<44} {:<58} {:<16} {}{note}",
-                    rel,
-                    subject,
-                    info.issuer_common_name.unwrap_or_default(),
-                    human_time(info.not_after)
-                );
-            }
-            _ => println!("{rel:<44} {:<58} {:<16} {:<25}{note}", "-", "-", "-"),
-        }
-    }
-    println!(
-        "wrote {} files under {}",
-        report
-            .files
-            .iter()
-            .filter(|f| f.action != FileAction::Kept)
-            .count(),
-        root.display()
-    );
-}
-
 fn check_expiration(dir: &Path) -> CliResult<()> {
-    let loaded = KubeadmLayout::new(dir).load()?;
-    if loaded.certificates.is_empty() && loaded.cas.is_empty() {
-        return Err(format!("{}: no certificates found", dir.display()).into());
-    }
-    print!(
-        "{}",
-        ExpiryReport::from_loaded(&loaded, SystemTime::now())?.to_table()
-    );
+    let report = core(KubeadmLayout::new(dir).check_expiration(SystemTime::now()))?;
+    print!("{}", report.to_table());
     Ok(())
 }
 
 fn renew(args: RenewArgs) -> CliResult<()> {
-    let layout = KubeadmLayout::new(&args.dir);
-    let names: Vec<CertificateName> = if args.names.iter().any(|n| n == "all") {
-        if args.names.len() > 1 {
-            return Err("`all` cannot be combined with other names".into());
-        }
-        Vec::new()
-    } else {
-        let loaded = layout.load()?;
-        let mut known: Vec<CertificateName> = Vec::new();
-        for name in loaded
-            .certificates
-            .iter()
-            .map(|c| &c.name)
-            .chain(loaded.kubeconfigs.iter().map(|k| &k.name))
-        {
-            if !known.contains(name) {
-                known.push(name.clone());
-            }
-        }
-        let mut names = Vec::with_capacity(args.names.len());
-        for wanted in &args.names {
-            let found = known
-                .iter()
-                .find(|k| k.to_string() == *wanted)
-                .ok_or_else(|| {
-                    let choices: Vec<String> = known.iter().map(|k| k.to_string()).collect();
-                    format!(
-                        "{}: no certificate named {wanted:?} (found: {})",
-                        args.dir.display(),
-                        choices.join(", ")
-                    )
-                })?;
-            names.push(found.clone());
-        }
-        names
-    };
-    let key = match (args.rotate_key, &args.key_algorithm) {
-        (false, _) => KeyChoice::Keep,
-        (true, None) => KeyChoice::Rotate,
-        (true, Some(a)) => KeyChoice::RotateTo(a.parse::<KeyAlgorithm>()?),
-    };
-    let validity = match &args.validity {
-        Some(v) => Some(
-            parse_go_duration(v)
-                .ok_or_else(|| format!("--validity: {v:?} is not a duration such as 8760h"))?,
-        ),
-        None => None,
-    };
-    let renewed = layout.renew(&names, key, validity, SystemTime::now())?;
+    let targets = core(RenewTargets::parse(&args.names))?;
+    let algorithm = opt_flag::<KeyAlgorithm>("--key-algorithm", args.key_algorithm.as_deref())?;
+    let key = KeyChoice::from_options(args.rotate_key, algorithm);
+    let validity = opt_flag::<GoDuration>("--validity", args.validity.as_deref())?;
+    let renewed = core(KubeadmLayout::new(&args.dir).renew(
+        &targets,
+        key,
+        validity.map(GoDuration::get),
+        SystemTime::now(),
+    ))?;
     for r in &renewed {
-        let info = r.certificate.info()?;
+        let info = core(r.certificate.info())?;
         println!(
             "renewed {:<28} {}  expires {}{}",
             r.name.to_string(),

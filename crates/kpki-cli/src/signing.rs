@@ -1,21 +1,18 @@
-//! `kpki csr`, `kpki sign`, `kpki kube-csr create|sign`, `kpki user`: flags in, core
-//! values through `kpki-core`'s CSR, policy, object and user APIs, files out through
-//! `write_new_files` (all or nothing, keys never replaced). A refusal exits non-zero
-//! having written nothing.
+//! `kpki csr`, `kpki sign`, `kpki kube-csr create|sign`, `kpki user`: flags in, one
+//! core call, files out through `write_new_files` (all or nothing, keys never
+//! replaced). A refusal exits non-zero having written nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::{Args, Subcommand};
-use kpki_core::kubeadm_config::parse_go_duration;
-use kpki_core::kubeconfig::Cluster;
-use kpki_core::layout::{OutputFile, write_new_files};
 use kpki_core::{
-    CertificateAuthority, Csr, Identity, KeyAlgorithm, KubeCsr, KubeadmLayout, PrivateKey,
-    SignerPolicy, SigningRequest, SubjectAltNames, Usage, UserRequest,
+    Csr, GoDuration, Identity, KeyAlgorithm, KubeCsr, KubeadmLayout, OutputFile, PrivateKey,
+    SignerPolicy, SigningRequest, SubjectAltNames, Usage, UserRequest, read_file, write_new_files,
 };
+use zeroize::Zeroizing;
 
-type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+use crate::{CliResult, Failure, core, flag, opt_flag};
 
 /// `kpki csr`.
 #[derive(Args)]
@@ -145,113 +142,84 @@ pub(crate) struct UserArgs {
     kubeconfig_out: PathBuf,
 }
 
-fn read(path: &Path) -> CliResult<Vec<u8>> {
+/// A file's bytes; `-` is standard input.
+fn input(path: &Path) -> CliResult<Zeroizing<Vec<u8>>> {
     if path == Path::new("-") {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)?;
+        let mut v = Zeroizing::new(Vec::new());
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
+            vec![Failure::from(kpki_core::Error::Io {
+                path: path.to_path_buf(),
+                operation: "reading standard input",
+                source: e,
+            })]
+        })?;
         return Ok(v);
     }
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()).into())
-}
-
-fn read_text(path: &Path) -> CliResult<String> {
-    String::from_utf8(read(path)?).map_err(|_| format!("{}: not UTF-8 text", path.display()).into())
+    core(read_file(path))
 }
 
 fn read_csr(path: &Path) -> CliResult<Csr> {
-    let bytes = read(path)?;
-    let what = path.display().to_string();
-    Ok(match std::str::from_utf8(&bytes) {
-        Ok(text) if text.contains("-----BEGIN") => Csr::from_pem_named(text, &what)?,
-        _ => Csr::from_der_named(&bytes, &what)?,
-    })
+    core(Csr::load(&input(path)?, path))
 }
 
-fn duration_seconds(value: &str, flag: &str) -> CliResult<i64> {
-    let d = parse_go_duration(value)
-        .ok_or_else(|| format!("{flag} {value:?}: not a duration like 24h or 90m"))?;
-    Ok(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+fn read_policy(path: &Path) -> CliResult<SignerPolicy> {
+    core(SignerPolicy::load(&input(path)?, path))
 }
 
-fn load_policy(path: &Path) -> CliResult<SignerPolicy> {
-    let text = read_text(path)?;
-    let what = path.display().to_string();
-    Ok(if text.trim_start().starts_with('{') {
-        SignerPolicy::from_json(&text, &what)?
-    } else {
-        SignerPolicy::from_yaml(&text, &what)?
-    })
-}
-
-/// The CA that signs for `policy`: the first of its roles with files in `dir`.
-fn signing_ca(dir: &Path, policy: &SignerPolicy) -> CliResult<CertificateAuthority> {
-    let layout = KubeadmLayout::new(dir);
-    for role in policy.ca_roles() {
-        if let Some(ca) = layout.load_ca(*role)? {
-            if !ca.can_issue() {
-                return Err(format!(
-                    "{}: the {role} CA has no private key here, so it cannot sign",
-                    layout.ca_paths(*role).1.display()
-                )
-                .into());
-            }
-            return Ok(ca);
-        }
+fn usages(names: &[String]) -> CliResult<Vec<Usage>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
     }
-    let expected: Vec<String> = policy
-        .ca_roles()
-        .iter()
-        .map(|r| layout.ca_paths(*r).0.display().to_string())
-        .collect();
-    Err(format!(
-        "{}: no CA found (looked for {})",
-        dir.display(),
-        expected.join(" and ")
-    )
-    .into())
+    core(Usage::parse_list(names))
+}
+
+/// A Go duration flag as whole seconds (saturating).
+fn seconds(name: &str, value: Option<&str>) -> CliResult<Option<i64>> {
+    Ok(opt_flag::<GoDuration>(name, value)?
+        .map(|d| i64::try_from(d.get().as_secs()).unwrap_or(i64::MAX)))
 }
 
 pub(crate) fn csr(args: CsrArgs) -> CliResult<()> {
-    let identity = Identity::new(args.cn.as_str(), args.orgs.iter().map(String::as_str))?;
-    let sans = SubjectAltNames::parse(args.dns.iter().chain(args.ips.iter()))?;
-    let algorithm: KeyAlgorithm = args.key_algorithm.parse()?;
-    let key = PrivateKey::generate(algorithm)?;
-    let csr = Csr::generate(&identity, &sans, &key)?;
-    let key_pem = key.to_pem();
-    write_new_files(
+    let identity = core(Identity::new(
+        args.cn.as_str(),
+        args.orgs.iter().map(String::as_str),
+    ))?;
+    let sans = core(SubjectAltNames::parse(
+        args.dns.iter().chain(args.ips.iter()),
+    ))?;
+    let algorithm: KeyAlgorithm = flag("--key-algorithm", &args.key_algorithm)?;
+    let key = core(PrivateKey::generate(algorithm))?;
+    let csr = core(Csr::generate(&identity, &sans, &key))?;
+    core(write_new_files(
         &[
-            OutputFile::secret(&args.key_out, key_pem.as_bytes()),
+            OutputFile::secret(&args.key_out, key.to_pem().as_bytes()),
             OutputFile::public(&args.csr_out, csr.to_pem()),
         ],
         false,
-    )?;
-    Ok(())
+    ))
 }
 
 pub(crate) fn sign(args: SignArgs) -> CliResult<()> {
-    let mut policy = match (&args.signer, &args.policy) {
-        (Some(name), _) => SignerPolicy::builtin(name)?,
-        (None, Some(path)) => load_policy(path)?,
-        (None, None) => return Err("give --signer NAME or --policy FILE".into()),
+    let given = match (&args.signer, &args.policy) {
+        (Some(name), _) => core(SignerPolicy::builtin(name))?,
+        (None, Some(path)) => read_policy(path)?,
+        (None, None) => unreachable!("clap requires --signer or --policy"), // ok: clap enforces it
     };
-    for g in &args.allow_privileged_groups {
-        policy = policy.allowing_privileged_group(g.clone());
-    }
+    let policy = given.allowing_privileged_groups(&args.allow_privileged_groups);
     let csr = read_csr(&args.csr)?;
-    let expiration = args
-        .duration
-        .as_deref()
-        .map(|d| duration_seconds(d, "--duration"))
-        .transpose()?;
-    let request = if args.usages.is_empty() {
-        SigningRequest::for_csr(&csr, &policy, expiration)?
-    } else {
-        SigningRequest::new(Usage::parse_list(&args.usages)?, expiration)
-    };
-    let ca = signing_ca(&args.dir, &policy)?;
-    let cert = ca.sign_csr(&csr, &policy, &request, SystemTime::now())?;
-    write_new_files(&[OutputFile::public(&args.out, cert.to_pem())], args.force)?;
-    Ok(())
+    let expiration = seconds("--duration", args.duration.as_deref())?;
+    let request = core(SigningRequest::choose(
+        &csr,
+        &policy,
+        usages(&args.usages)?,
+        expiration,
+    ))?;
+    let ca = core(KubeadmLayout::new(&args.dir).signing_ca(&policy))?;
+    let cert = core(ca.sign_csr(&csr, &policy, &request, SystemTime::now()))?;
+    core(write_new_files(
+        &[OutputFile::public(&args.out, cert.to_pem())],
+        args.force,
+    ))
 }
 
 pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
@@ -261,28 +229,22 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
             signer,
             name,
             expiration_seconds,
-            usages,
+            usages: names,
             json,
         } => {
             let request = read_csr(&csr)?;
-            let usages = if usages.is_empty() {
-                SignerPolicy::builtin(&signer)
-                    .map_err(|_| {
-                        format!("{signer}: not a built-in signer; give its usages with --usage")
-                    })?
-                    .default_usages(request.public_key().algorithm())
+            let object = core(KubeCsr::for_csr(
+                name,
+                signer,
+                request,
+                usages(&names)?,
+                expiration_seconds,
+            ))?;
+            if json {
+                println!("{}", core(object.to_json())?);
             } else {
-                Usage::parse_list(&usages)?
-            };
-            let object = KubeCsr::new(name, signer, request, usages, expiration_seconds)?;
-            print!(
-                "{}",
-                if json {
-                    object.to_json()? + "\n"
-                } else {
-                    object.to_yaml()?
-                }
-            );
+                print!("{}", core(object.to_yaml())?);
+            }
             Ok(())
         }
         KubeCsrCommand::Sign {
@@ -291,37 +253,35 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
             allow_privileged_groups,
             file,
         } => {
-            let text = read_text(&file)?;
-            let document = KubeCsr::read_document(&text, &file.display().to_string())?;
-            let objects = &document.items;
-            let given = policy.as_deref().map(load_policy).transpose()?;
-            let now = SystemTime::now();
+            let document = core(KubeCsr::load_document(
+                &input(&file)?,
+                &file.display().to_string(),
+            ))?;
+            let given = policy.as_deref().map(read_policy).transpose()?;
+            let results = KubeadmLayout::new(&dir).sign_kube_csrs(
+                &document.items,
+                given.as_ref(),
+                &allow_privileged_groups,
+                SystemTime::now(),
+            );
             let mut signed = Vec::new();
-            let mut refusals = Vec::new();
-            for object in objects {
-                let result = (|| -> CliResult<KubeCsr> {
-                    let mut policy = match &given {
-                        Some(p) if p.signer_name == object.signer_name => p.clone(),
-                        _ => SignerPolicy::builtin(&object.signer_name)?,
-                    };
-                    for g in &allow_privileged_groups {
-                        policy = policy.allowing_privileged_group(g.clone());
-                    }
-                    let ca = signing_ca(&dir, &policy)?;
-                    Ok(object.approve_and_sign(&ca, &policy, now)?)
-                })();
+            let mut refused = Vec::new();
+            for (object, result) in document.items.iter().zip(results) {
                 match result {
                     Ok(o) => signed.push(o),
-                    Err(e) => refusals.push(format!("{:?}: {e}", object.name)),
+                    Err(error) => refused.push(Failure {
+                        context: Some(format!("{:?}", object.name)),
+                        error,
+                    }),
                 }
             }
-            if !refusals.is_empty() {
-                return Err(refusals.join("\nkpki: error: ").into());
+            if !refused.is_empty() {
+                return Err(refused);
             }
             if document.is_list {
-                print!("{}", KubeCsr::list_to_yaml(&signed)?);
+                print!("{}", core(KubeCsr::list_to_yaml(&signed))?);
             } else if let Some(o) = signed.first() {
-                print!("{}", o.to_yaml()?);
+                print!("{}", core(o.to_yaml())?);
             }
             Ok(())
         }
@@ -329,54 +289,22 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
 }
 
 pub(crate) fn user(args: UserArgs) -> CliResult<()> {
-    let layout = KubeadmLayout::new(&args.dir);
-    let admin = layout.admin_kubeconfig()?;
-    let admin_cluster = admin
-        .as_ref()
-        .and_then(|k| k.current().map(|(_, c, _)| c.clone()));
-    let cluster = match (&args.server, admin_cluster) {
-        (Some(server), Some(c)) => Cluster {
-            server: server.clone(),
-            ..c
-        },
-        (None, Some(c)) => c,
-        (Some(server), None) => Cluster {
-            name: "kubernetes".into(),
-            server: server.clone(),
-            ..Cluster::default()
-        },
-        (None, None) => {
-            return Err(format!(
-                "{}: not found; give the API server URL with --server",
-                args.dir.join("admin.conf").display()
-            )
-            .into());
-        }
-    };
-    let mut req = UserRequest::new(args.name.as_str(), args.groups.iter().map(String::as_str))?;
-    req.key_algorithm = args.key_algorithm.parse()?;
-    req.validity = args
-        .validity
-        .as_deref()
-        .map(|v| {
-            parse_go_duration(v)
-                .ok_or_else(|| format!("--validity {v:?}: not a duration like 720h"))
-        })
-        .transpose()?;
+    let mut req = core(UserRequest::new(
+        args.name.as_str(),
+        args.groups.iter().map(String::as_str),
+    ))?;
+    req.key_algorithm = flag("--key-algorithm", &args.key_algorithm)?;
+    req.validity =
+        opt_flag::<GoDuration>("--validity", args.validity.as_deref())?.map(GoDuration::get);
     req.allowed_privileged_groups = args.allow_privileged_groups.clone();
-    let ca = signing_ca(&args.dir, &SignerPolicy::kube_apiserver_client())?;
-    let mut cluster = cluster;
-    if cluster.certificate_authority_data.is_none()
-        && cluster.certificate_authority.is_none()
-        && let Some(server_ca) = layout.load_ca(kpki_core::CaRole::Kubernetes)?
-    {
-        cluster.certificate_authority_data = Some(server_ca.chain_pem().into_bytes());
-    }
-    let creds = ca.issue_user(&req, &cluster, SystemTime::now())?;
-    let yaml = creds.kubeconfig.to_yaml()?;
-    write_new_files(
+    let creds = core(KubeadmLayout::new(&args.dir).issue_user(
+        &req,
+        args.server.as_deref(),
+        SystemTime::now(),
+    ))?;
+    let yaml = core(creds.kubeconfig.to_yaml())?;
+    core(write_new_files(
         &[OutputFile::secret(&args.kubeconfig_out, yaml.as_bytes())],
         false,
-    )?;
-    Ok(())
+    ))
 }

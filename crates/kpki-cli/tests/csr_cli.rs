@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use kpki_testkit::run_piped;
+
 struct TempDir(PathBuf);
 
 impl TempDir {
@@ -47,24 +49,8 @@ impl Drop for ChildGuard {
     }
 }
 
-fn run_with(cmd: &mut Command, stdin: Option<&[u8]>) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    {
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(input) = stdin {
-            std::io::Write::write_all(&mut pipe, input).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
 fn kpki(dir: &TempDir, args: &[&str]) -> Output {
-    run_with(
+    run_piped(
         Command::new(env!("CARGO_BIN_EXE_kpki"))
             .current_dir(dir.path())
             .args(args),
@@ -120,7 +106,7 @@ fn cluster(dir: &TempDir) {
 }
 
 fn openssl_verify(dir: &TempDir, cert: &Path, purpose: &str) -> (bool, String) {
-    let out = run_with(
+    let out = run_piped(
         Command::new("openssl").current_dir(dir.path()).args([
             "verify",
             "-CAfile",
@@ -137,7 +123,7 @@ fn openssl_verify(dir: &TempDir, cert: &Path, purpose: &str) -> (bool, String) {
 }
 
 fn openssl_subject(cert: &Path) -> String {
-    let out = run_with(
+    let out = run_piped(
         Command::new("openssl").args(["x509", "-noout", "-subject", "-in", cert.to_str().unwrap()]),
         None,
     );
@@ -174,7 +160,7 @@ fn csr_then_sign_verifies_with_openssl() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
-    let out = run_with(
+    let out = run_piped(
         Command::new("openssl").current_dir(dir.path()).args([
             "req",
             "-in",
@@ -216,7 +202,7 @@ fn csr_then_sign_verifies_with_openssl() {
     assert!(openssl_subject(&dir.join("alice.crt")).contains("O = dev, O = ops, CN = alice"));
 
     // A DER CSR from openssl, a kubelet serving certificate.
-    let out = run_with(
+    let out = run_piped(
         Command::new("openssl").current_dir(dir.path()).args([
             "req",
             "-new",
@@ -731,7 +717,7 @@ fn fake_apiserver(dir: &TempDir) -> (ChildGuard, PathBuf) {
 }
 
 fn kubectl_dry_run(conf: &Path, file: &Path) -> Output {
-    run_with(
+    run_piped(
         Command::new("kubectl").args([
             "--kubeconfig",
             conf.to_str().unwrap(),
@@ -814,7 +800,7 @@ fn kube_csr_objects_pass_kubectl_and_the_signed_certificate_decodes() {
     );
     // status.certificate decodes (PyYAML + base64) to a certificate openssl verifies.
     let script = "import sys, yaml, base64\no = yaml.safe_load(open(sys.argv[1]))\nassert [c['type'] for c in o['status']['conditions']] == ['Approved'], o['status']\nopen(sys.argv[2], 'wb').write(base64.b64decode(o['status']['certificate']))";
-    let out = run_with(
+    let out = run_piped(
         Command::new("python3").current_dir(dir.path()).args([
             "-c",
             script,
@@ -1058,7 +1044,7 @@ fn user_kubeconfig_is_read_by_kubectl_and_its_certificate_verifies() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
-    let out = run_with(
+    let out = run_piped(
         Command::new("kubectl").current_dir(dir.path()).args([
             "--kubeconfig", "alice.conf", "config", "view", "--minify", "--raw", "-o",
             "jsonpath={.users[0].user.client-certificate-data} {.clusters[0].cluster.server} {.contexts[0].name}",
@@ -1070,7 +1056,7 @@ fn user_kubeconfig_is_read_by_kubectl_and_its_certificate_verifies() {
     let cert_b64 = parts.next().unwrap();
     assert_eq!(parts.next(), Some("https://10.0.0.10:6443"));
     assert_eq!(parts.next(), Some("alice@kubernetes"));
-    let out = run_with(
+    let out = run_piped(
         Command::new("base64").args(["-d"]),
         Some(cert_b64.as_bytes()),
     );

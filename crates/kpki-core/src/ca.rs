@@ -7,13 +7,18 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::certificate::Certificate;
-use crate::cluster::Compatibility;
-use crate::error::{Error, Result};
+use crate::dns::DnsName;
+use crate::error::{
+    CaKeyNeeded, CertificateProblem, Error, NotCaProblem, Origin, Result, SpecProblem,
+    SuppliedProblem, ValidityProblem,
+};
 use crate::identity::Identity;
-use crate::key::{KeyAlgorithm, PrivateKey, PublicKey};
-use crate::profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
-use crate::san::{DnsName, SubjectAltNames};
-use crate::signer::{RcgenSigner, Signer, signing_error};
+use crate::key::{PrivateKey, PublicKey};
+use crate::names::{Compatibility, KeyAlgorithm};
+use crate::profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage, Usage};
+use crate::san::SubjectAltNames;
+use crate::signer::Signer;
+use crate::tbs::{self, IssuerTemplate};
 
 /// kubeadm's CA validity: 10 years.
 pub const DEFAULT_CA_VALIDITY: Duration = Duration::from_secs(3650 * 24 * 3600);
@@ -32,7 +37,8 @@ pub enum NotBefore {
 }
 
 /// What to put in a leaf certificate. Construct with [`LeafRequest::new`], adjust the
-/// public fields or use the `with_*` methods.
+/// public fields or use the `with_*` methods; [`CertificateAuthority::issue`] checks
+/// that they fit together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafRequest {
     /// Subject (CN and O).
@@ -82,6 +88,13 @@ impl LeafRequest {
         self
     }
 
+    /// Sets the usages by their `certificates.k8s.io` names (`digital signature`,
+    /// `server auth`, ...), replacing the profile's ([`Usage::split`]).
+    pub fn with_kubernetes_usages(self, usages: &[Usage]) -> LeafRequest {
+        let (ku, eku) = Usage::split(usages);
+        self.with_usages(ku, eku)
+    }
+
     /// Sets the SANs.
     pub fn with_sans(mut self, sans: SubjectAltNames) -> LeafRequest {
         self.sans = sans;
@@ -91,6 +104,12 @@ impl LeafRequest {
     /// Sets the validity.
     pub fn with_validity(mut self, validity: Duration) -> LeafRequest {
         self.validity = validity;
+        self
+    }
+
+    /// Backdates notBefore by `backdate` from `now`.
+    pub fn with_backdate(mut self, backdate: Duration) -> LeafRequest {
+        self.not_before = NotBefore::Backdated(backdate);
         self
     }
 
@@ -133,24 +152,60 @@ impl CaRequest {
     }
 }
 
-/// A certificate with the private key it certifies.
-#[derive(Clone, Debug)]
+/// A certificate with the private key it certifies (checked to belong together).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertifiedKey {
+    certificate: Certificate,
+    key: PrivateKey,
+}
+
+impl CertifiedKey {
+    /// Pairs a certificate with its private key; a key that is not the certificate's
+    /// is refused.
+    pub fn new(certificate: Certificate, key: PrivateKey) -> Result<CertifiedKey> {
+        let info = certificate.info()?;
+        if !key.matches(&info.public_key) {
+            return Err(Error::KeyMismatch {
+                what: format!(
+                    "certificate {:?}",
+                    info.subject_common_name.unwrap_or_default()
+                ),
+            });
+        }
+        Ok(CertifiedKey { certificate, key })
+    }
+
+    /// A pair kpki made itself (the certificate was issued for this key).
+    pub(crate) fn issued(certificate: Certificate, key: PrivateKey) -> CertifiedKey {
+        CertifiedKey { certificate, key }
+    }
+
     /// The certificate.
-    pub certificate: Certificate,
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
     /// Its private key.
-    pub key: PrivateKey,
+    pub fn key(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// The certificate and key.
+    pub fn into_parts(self) -> (Certificate, PrivateKey) {
+        (self.certificate, self.key)
+    }
 }
 
 struct Inner {
     certificate: Certificate,
     /// Certificates above this CA, nearest first (empty for a root).
     chain: Vec<Certificate>,
-    /// Shared with the signer (a `PrivateKey` clone re-parses the key: ~0.2 ms for RSA).
-    key: Option<Arc<PrivateKey>>,
-    issuer: Option<rcgen::Issuer<'static, RcgenSigner>>,
+    /// The key, when this CA holds one in memory.
+    key: Option<PrivateKey>,
+    /// What signs: the key, or a signer outside kpki. `None`: an external CA.
+    signer: Option<Arc<dyn Signer>>,
     /// The issuer's part of every leaf, encoded once (`crate::tbs`).
-    template: Option<crate::tbs::IssuerTemplate>,
+    template: IssuerTemplate,
     common_name: String,
     public_key: PublicKey,
     not_before: SystemTime,
@@ -161,13 +216,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct CertificateAuthority(Arc<Inner>);
 
-pub(crate) fn to_offset(t: SystemTime) -> Result<time::OffsetDateTime> {
-    let t = time::OffsetDateTime::from(t);
-    t.replace_nanosecond(0).map_err(|e| Error::InvalidValidity {
-        reason: e.to_string(),
-    })
-}
-
+/// `t` with its sub-second part dropped (certificates carry whole seconds).
 pub(crate) fn truncate(t: SystemTime) -> SystemTime {
     match t.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(d) => SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs()),
@@ -175,94 +224,101 @@ pub(crate) fn truncate(t: SystemTime) -> SystemTime {
     }
 }
 
+/// 0000-01-01T00:00:00Z, counted back from 1970: the first second a certificate's
+/// GeneralizedTime can hold.
+const EARLIEST: Duration = Duration::from_secs(62_167_219_200);
+
 fn sub(t: SystemTime, d: Duration) -> Result<SystemTime> {
-    t.checked_sub(d).ok_or_else(|| Error::InvalidValidity {
-        reason: "notBefore out of range".into(),
-    })
+    t.checked_sub(d)
+        .filter(|start| {
+            SystemTime::UNIX_EPOCH
+                .duration_since(*start)
+                .map_or(true, |before| before <= EARLIEST)
+        })
+        .ok_or(Error::InvalidValidity {
+            problem: ValidityProblem::OutOfRange {
+                seconds: d.as_secs(),
+            },
+        })
 }
 
+/// 9999-12-31T23:59:59Z: the last second a certificate's GeneralizedTime can hold.
+const LATEST: Duration = Duration::from_secs(253_402_300_799);
+
 fn add(t: SystemTime, d: Duration) -> Result<SystemTime> {
-    t.checked_add(d).ok_or_else(|| Error::InvalidValidity {
-        reason: format!("a validity of {} s is out of range", d.as_secs()),
-    })
+    t.checked_add(d)
+        .filter(|end| {
+            end.duration_since(SystemTime::UNIX_EPOCH)
+                .is_ok_and(|since| since <= LATEST)
+        })
+        .ok_or(Error::InvalidValidity {
+            problem: ValidityProblem::OutOfRange {
+                seconds: d.as_secs(),
+            },
+        })
 }
 
 /// A random positive serial of 16 octets (126 random bits; the top bit cleared so it is
 /// positive, the next set so its length never varies).
-pub(crate) fn random_serial() -> Result<rcgen::SerialNumber> {
-    Ok(rcgen::SerialNumber::from_slice(&random_serial_bytes()?))
-}
-
-/// The content octets of a [`random_serial`].
-fn random_serial_bytes() -> Result<[u8; 16]> {
+fn random_serial() -> Result<[u8; 16]> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|e| Error::crypto("random serial", e))?;
     bytes[0] = (bytes[0] & 0x7f) | 0x40;
     Ok(bytes)
 }
 
-/// Whether `der` is exactly one DER SEQUENCE (tag, definite length, that many bytes).
-fn is_der_sequence(der: &[u8]) -> bool {
-    let [0x30, first, rest @ ..] = der else {
-        return false;
-    };
-    let (len, content) = if *first < 0x80 {
-        (usize::from(*first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return false;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |a, b| (a << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    content.len() == len
-}
-
 fn check_validity(not_before: SystemTime, not_after: SystemTime) -> Result<()> {
     if not_after <= not_before {
         return Err(Error::InvalidValidity {
-            reason: "notAfter would not be later than notBefore (does the CA expire before now?)"
-                .into(),
+            problem: ValidityProblem::Empty,
         });
     }
     Ok(())
 }
 
 impl CertificateAuthority {
-    fn ca_params(
+    /// The CA certificate for `req` and `key`, self-signed or signed by `parent`.
+    fn make(
         req: &CaRequest,
-        algorithm: KeyAlgorithm,
-        nb: SystemTime,
-        na: SystemTime,
-    ) -> Result<rcgen::CertificateParams> {
+        key: &PrivateKey,
+        parent: Option<&CertificateAuthority>,
+        now: SystemTime,
+    ) -> Result<(Certificate, SystemTime, SystemTime)> {
         let identity = Identity::certificate_authority(&req.common_name)?;
-        let mut params = rcgen::CertificateParams::default();
-        // A CA's subject is its CN alone, so no multi-O placeholder fix is needed.
-        params.distinguished_name = crate::subject::encode(&identity)?.dn;
-        // kubeadm puts the CA's CN in a DNS SAN when it is a valid name.
-        if let Ok(dns) = DnsName::new(req.common_name.clone()) {
-            let mut sans = SubjectAltNames::new();
-            sans.push_dns(dns);
-            params.subject_alt_names = sans.to_rcgen()?;
+        let now = truncate(now);
+        let nb = sub(now, req.backdate)?;
+        let mut na = add(now, req.validity)?;
+        if let Some(p) = parent {
+            na = na.min(p.0.not_after);
         }
-        params.not_before = to_offset(nb)?;
-        params.not_after = to_offset(na)?;
-        params.serial_number = Some(random_serial()?);
-        params.is_ca = rcgen::IsCa::Ca(match req.path_len {
-            Some(n) => rcgen::BasicConstraints::Constrained(n),
-            None => rcgen::BasicConstraints::Unconstrained,
-        });
-        params.key_usages = CertificateProfile::Ca {
+        check_validity(nb, na)?;
+        // kubeadm puts the CA's CN in a DNS SAN when it is a valid name.
+        let mut sans = SubjectAltNames::new();
+        if let Ok(dns) = DnsName::new(req.common_name.clone()) {
+            sans.push_dns(dns);
+        }
+        let key_usages = CertificateProfile::Ca {
             path_len: req.path_len,
         }
-        .key_usages(algorithm, req.compatibility)
-        .into_iter()
-        .map(|k| k.to_rcgen())
-        .collect();
-        Ok(params)
+        .key_usages(key.algorithm(), req.compatibility);
+        let serial = random_serial()?;
+        let body = tbs::Ca {
+            common: tbs::Common {
+                serial: &serial,
+                not_before: nb,
+                not_after: na,
+                subject: &identity,
+                spki: key.public_key().spki_der(),
+                sans: &sans,
+                key_usages: &key_usages,
+            },
+            path_len: req.path_len,
+        };
+        let der = match parent {
+            None => body.self_signed(key)?,
+            Some(p) => body.signed_by(&p.0.template, p.signer()?.as_ref())?,
+        };
+        Ok((Certificate::from_trusted_der(der), nb, na))
     }
 
     /// Creates a self-signed root CA (kubeadm's `ca`, `etcd/ca`, `front-proxy-ca`).
@@ -271,22 +327,8 @@ impl CertificateAuthority {
         key: PrivateKey,
         now: SystemTime,
     ) -> Result<CertificateAuthority> {
-        let now = truncate(now);
-        let nb = sub(now, req.backdate)?;
-        let na = add(now, req.validity)?;
-        check_validity(nb, na)?;
-        let params = CertificateAuthority::ca_params(req, key.algorithm(), nb, na)?;
-        let cert = params.self_signed(&key).map_err(signing_error)?;
-        let certificate = Certificate::from_trusted_der(cert.der().to_vec());
-        CertificateAuthority::assemble(
-            certificate,
-            Vec::new(),
-            Some(key),
-            None,
-            &req.common_name,
-            nb,
-            na,
-        )
+        let (certificate, _, _) = CertificateAuthority::make(req, &key, None, now)?;
+        CertificateAuthority::assemble(certificate, Vec::new(), Some(key), None)
     }
 
     /// Creates an intermediate CA signed by `parent` (notAfter clamped to the parent's).
@@ -296,28 +338,10 @@ impl CertificateAuthority {
         parent: &CertificateAuthority,
         now: SystemTime,
     ) -> Result<CertificateAuthority> {
-        let issuer = parent.rcgen_issuer()?;
-        let now = truncate(now);
-        let nb = sub(now, req.backdate)?;
-        let na = add(now, req.validity)?.min(parent.0.not_after);
-        check_validity(nb, na)?;
-        let mut params = CertificateAuthority::ca_params(req, key.algorithm(), nb, na)?;
-        params.use_authority_key_identifier_extension = true;
-        let cert = params
-            .signed_by(key.public_key(), issuer)
-            .map_err(signing_error)?;
-        let certificate = Certificate::from_trusted_der(cert.der().to_vec());
+        let (certificate, _, _) = CertificateAuthority::make(req, &key, Some(parent), now)?;
         let mut chain = vec![parent.certificate().clone()];
         chain.extend(parent.chain().iter().cloned());
-        CertificateAuthority::assemble(
-            certificate,
-            chain,
-            Some(key),
-            None,
-            &req.common_name,
-            nb,
-            na,
-        )
+        CertificateAuthority::assemble(certificate, chain, Some(key), None)
     }
 
     /// Loads a CA from its certificate (PEM; further certificates in the same text are
@@ -325,9 +349,9 @@ impl CertificateAuthority {
     /// [`PrivateKey::from_pem`] reads). Refuses a certificate that is not a CA and a key
     /// that does not match it.
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<CertificateAuthority> {
-        let mut certs = Certificate::chain_from_pem(cert_pem, "CA certificate")?;
+        let mut certs = Certificate::chain_from_pem_in(cert_pem, &Origin::input("CA certificate"))?;
         let certificate = certs.remove(0);
-        let key = PrivateKey::from_pem_named(key_pem, "CA private key")?;
+        let key = PrivateKey::from_pem_in(key_pem, &Origin::input("CA private key"))?;
         CertificateAuthority::from_parts(certificate, certs, key)
     }
 
@@ -337,13 +361,23 @@ impl CertificateAuthority {
         chain: Vec<Certificate>,
         key: PrivateKey,
     ) -> Result<CertificateAuthority> {
-        let (name, nb, na, public) = CertificateAuthority::check_ca(&certificate)?;
-        if !key.matches(&public) {
-            return Err(Error::KeyMismatch {
-                what: format!("CA {name:?}"),
+        CertificateAuthority::assemble(certificate, chain, Some(key), None)
+    }
+
+    /// A CA from its certificate followed by its chain (nearest issuer first), as a
+    /// bundle is read, and its key. An empty list is refused.
+    pub fn from_chain(
+        mut certificates: Vec<Certificate>,
+        key: PrivateKey,
+    ) -> Result<CertificateAuthority> {
+        if certificates.is_empty() {
+            return Err(Error::InvalidCertificate {
+                what: Origin::input("CA certificate"),
+                problem: CertificateProblem::Absent,
             });
         }
-        CertificateAuthority::assemble(certificate, chain, Some(key), None, &name, nb, na)
+        let certificate = certificates.remove(0);
+        CertificateAuthority::from_parts(certificate, certificates, key)
     }
 
     /// A CA whose key lives elsewhere: every signature goes through `signer`, whose
@@ -353,50 +387,13 @@ impl CertificateAuthority {
         chain: Vec<Certificate>,
         signer: Arc<dyn Signer>,
     ) -> Result<CertificateAuthority> {
-        let (name, nb, na, public) = CertificateAuthority::check_ca(&certificate)?;
-        if signer.public_key().raw() != public.raw() {
-            return Err(Error::KeyMismatch {
-                what: format!("CA {name:?} (external signer)"),
-            });
-        }
-        CertificateAuthority::assemble(certificate, chain, None, Some(signer), &name, nb, na)
+        CertificateAuthority::assemble(certificate, chain, None, Some(signer))
     }
 
     /// An external CA: only its certificate is known, so it cannot issue; leaves under
     /// it are supplied by the caller and checked with [`CertificateAuthority::verify_issued`].
     pub fn external(certificate: Certificate) -> Result<CertificateAuthority> {
-        let (name, nb, na, public) = CertificateAuthority::check_ca(&certificate)?;
-        Ok(CertificateAuthority(Arc::new(Inner {
-            certificate,
-            chain: Vec::new(),
-            key: None,
-            issuer: None,
-            template: None,
-            common_name: name,
-            public_key: public,
-            not_before: nb,
-            not_after: na,
-        })))
-    }
-
-    fn check_ca(certificate: &Certificate) -> Result<(String, SystemTime, SystemTime, PublicKey)> {
-        let info = certificate.info()?;
-        let name = info.subject_common_name.clone().unwrap_or_default();
-        if !info.is_ca {
-            return Err(Error::NotACertificateAuthority {
-                what: format!("certificate {name:?}"),
-                reason: "basicConstraints does not say CA:TRUE".into(),
-            });
-        }
-        if let Some(ku) = &info.key_usages
-            && !ku.contains(&crate::profile::KeyUsage::KeyCertSign)
-        {
-            return Err(Error::NotACertificateAuthority {
-                what: format!("certificate {name:?}"),
-                reason: "keyUsage lacks keyCertSign".into(),
-            });
-        }
-        Ok((name, info.not_before, info.not_after, info.public_key))
+        CertificateAuthority::assemble(certificate, Vec::new(), None, None)
     }
 
     fn assemble(
@@ -404,60 +401,81 @@ impl CertificateAuthority {
         chain: Vec<Certificate>,
         key: Option<PrivateKey>,
         signer: Option<Arc<dyn Signer>>,
-        name: &str,
-        not_before: SystemTime,
-        not_after: SystemTime,
     ) -> Result<CertificateAuthority> {
+        let info = certificate.info()?;
+        let name = info.subject_common_name.clone().unwrap_or_default();
         let what = format!("CA {name:?}");
-        let bad = |reason: String| Error::InvalidCertificate {
-            what: what.clone(),
-            reason,
-        };
-        let key = key.map(Arc::new);
-        let (public_key, signer): (PublicKey, Arc<dyn Signer>) = match (&key, signer) {
-            (Some(k), _) => (k.public_key().clone(), Arc::clone(k) as Arc<dyn Signer>),
-            (None, Some(s)) => (s.public_key().clone(), s),
-            (None, None) => return Err(bad("no key and no signer".into())),
-        };
-        // rcgen's DN conversion panics on an empty RDN; refuse such names first.
-        let (_, parsed) = x509_parser::parse_x509_certificate(certificate.der())
-            .map_err(|e| bad(e.to_string()))?;
-        if parsed.subject().iter().any(|rdn| rdn.iter().count() != 1) {
-            return Err(bad("the subject has an empty or multi-valued RDN, which kpki cannot reproduce as an issuer name".into()));
+        if !info.is_ca {
+            return Err(Error::NotACertificateAuthority {
+                what: format!("certificate {name:?}"),
+                problem: NotCaProblem::NotCa,
+            });
         }
-        // x509-parser reads some malformed names leniently and then returns only part of
-        // their bytes as raw: leaves would carry a truncated issuer name (found by fuzzing).
-        if !is_der_sequence(parsed.subject().as_raw()) {
-            return Err(bad(
-                "the subject name is not well-formed DER, so it cannot be an issuer name".into(),
-            ));
+        if let Some(ku) = &info.key_usages
+            && !ku.contains(&KeyUsage::KeyCertSign)
+        {
+            return Err(Error::NotACertificateAuthority {
+                what: format!("certificate {name:?}"),
+                problem: NotCaProblem::NoKeyCertSign,
+            });
         }
-        let template = crate::tbs::IssuerTemplate::new(&parsed, public_key.algorithm());
-        let issuer = rcgen::Issuer::from_ca_cert_der(
-            &certificate.der().to_vec().into(),
-            RcgenSigner(signer),
-        )
-        .map_err(|e| bad(format!("cannot act as issuer: {e}")))?;
+        let signer: Option<Arc<dyn Signer>> = match (&key, signer) {
+            (Some(k), _) => {
+                if !k.matches(&info.public_key) {
+                    return Err(Error::KeyMismatch { what });
+                }
+                Some(Arc::new(k.clone()))
+            }
+            (None, Some(s)) => {
+                if s.public_key() != &info.public_key {
+                    return Err(Error::KeyMismatch {
+                        what: format!("{what} (external signer)"),
+                    });
+                }
+                Some(s)
+            }
+            (None, None) => None,
+        };
+        let (_, parsed) = x509_parser::parse_x509_certificate(certificate.der()).map_err(|e| {
+            Error::InvalidCertificate {
+                what: Origin::Input(what.clone()),
+                problem: CertificateProblem::Malformed {
+                    detail: crate::pem::der_problem(&e),
+                },
+            }
+        })?;
+        // Leaves carry this name as their issuer, byte for byte: it must be one well-formed
+        // DER Name (x509-parser reads some malformed names leniently and then returns only
+        // part of their bytes: found by fuzzing), with no empty RDN.
+        if !crate::der::is_sequence(parsed.subject().as_raw())
+            || parsed.subject().iter().any(|rdn| rdn.iter().count() == 0)
+        {
+            return Err(Error::InvalidCertificate {
+                what: Origin::Input(what),
+                problem: CertificateProblem::UnusableIssuerName,
+            });
+        }
+        let template = IssuerTemplate::new(&parsed, info.public_key.algorithm());
         Ok(CertificateAuthority(Arc::new(Inner {
             certificate,
             chain,
             key,
-            issuer: Some(issuer),
-            template: Some(template),
-            common_name: name.to_owned(),
-            public_key,
-            not_before,
-            not_after,
+            signer,
+            template,
+            common_name: name,
+            public_key: info.public_key,
+            not_before: info.not_before,
+            not_after: info.not_after,
         })))
     }
 
-    fn rcgen_issuer(&self) -> Result<&rcgen::Issuer<'static, RcgenSigner>> {
+    fn signer(&self) -> Result<&Arc<dyn Signer>> {
         self.0
-            .issuer
+            .signer
             .as_ref()
             .ok_or_else(|| Error::CaKeyUnavailable {
                 ca: self.0.common_name.clone(),
-                reason: "cannot issue certificates".into(),
+                needed: CaKeyNeeded::Issue,
             })
     }
 
@@ -468,18 +486,10 @@ impl CertificateAuthority {
         public_key: &PublicKey,
         now: SystemTime,
     ) -> Result<Certificate> {
-        let issuer = self.rcgen_issuer()?;
-        let template = self
-            .0
-            .template
-            .as_ref()
-            .ok_or_else(|| Error::CaKeyUnavailable {
-                ca: self.0.common_name.clone(),
-                reason: "cannot issue certificates".into(),
-            })?;
+        let signer = self.signer()?;
         if req.profile.is_ca() {
             return Err(Error::InvalidSpec {
-                reason: "a leaf request cannot have a CA profile; use CertificateAuthority::new_intermediate".into(),
+                problem: SpecProblem::CaProfileForLeaf,
             });
         }
         let now = truncate(now);
@@ -503,7 +513,7 @@ impl CertificateAuthority {
         };
         if key_usages.contains(&KeyUsage::KeyCertSign) {
             return Err(Error::InvalidSpec {
-                reason: "a leaf certificate cannot have keyCertSign".into(),
+                problem: SpecProblem::KeyCertSignOnLeaf,
             });
         }
         let extended_key_usages_of_profile;
@@ -514,19 +524,20 @@ impl CertificateAuthority {
                 extended_key_usages_of_profile.as_slice()
             }
         };
-        // Encoded directly (`crate::tbs`): the issuer's part was encoded once, in `assemble`.
-        let serial = random_serial_bytes()?;
-        let der = crate::tbs::Leaf {
-            serial: &serial,
-            not_before: nb,
-            not_after: na,
-            subject: &req.identity,
-            spki: public_key.spki_der(),
-            sans: &req.sans,
-            key_usages,
+        let serial = random_serial()?;
+        let der = tbs::Leaf {
+            common: tbs::Common {
+                serial: &serial,
+                not_before: nb,
+                not_after: na,
+                subject: &req.identity,
+                spki: public_key.spki_der(),
+                sans: &req.sans,
+                key_usages,
+            },
             extended_key_usages,
         }
-        .sign(template, issuer.key().0.as_ref())?;
+        .sign(&self.0.template, signer.as_ref())?;
         Ok(Certificate::from_trusted_der(der))
     }
 
@@ -539,7 +550,7 @@ impl CertificateAuthority {
     ) -> Result<CertifiedKey> {
         let key = PrivateKey::generate(algorithm)?;
         let certificate = self.issue(req, key.public_key(), now)?;
-        Ok(CertifiedKey { certificate, key })
+        Ok(CertifiedKey::issued(certificate, key))
     }
 
     /// Checks that `leaf` was issued by this CA (name and signature) and is valid at `now`.
@@ -552,7 +563,7 @@ impl CertificateAuthority {
                     "certificate {:?}",
                     info.subject_common_name.unwrap_or_default()
                 ),
-                reason: "not valid now (expired or not yet valid)".into(),
+                problem: SuppliedProblem::NotValidNow,
             });
         }
         Ok(())
@@ -580,12 +591,20 @@ impl CertificateAuthority {
 
     /// The private key, if this CA holds one in memory.
     pub fn private_key(&self) -> Option<&PrivateKey> {
-        self.0.key.as_deref()
+        self.0.key.as_ref()
+    }
+
+    /// The private key, or [`Error::CaKeyUnavailable`] when it is not held in memory.
+    pub fn require_private_key(&self) -> Result<&PrivateKey> {
+        self.private_key().ok_or_else(|| Error::CaKeyUnavailable {
+            ca: self.common_name().to_owned(),
+            needed: CaKeyNeeded::Export,
+        })
     }
 
     /// Whether this CA can issue (it has a key or a signer).
     pub fn can_issue(&self) -> bool {
-        self.0.issuer.is_some()
+        self.0.signer.is_some()
     }
 
     /// The CA's CN.
@@ -617,5 +636,60 @@ impl fmt::Debug for CertificateAuthority {
             .field("has_key", &self.0.key.is_some())
             .field("can_issue", &self.can_issue())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+    }
+
+    #[test]
+    fn a_certified_key_must_belong_together() {
+        let ca = CertificateAuthority::new_root(
+            &CaRequest::new("kubernetes"),
+            PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(),
+            now(),
+        )
+        .unwrap();
+        let req = LeafRequest::new(Identity::kube_scheduler(), CertificateProfile::Client);
+        let ck = ca
+            .issue_with_new_key(&req, KeyAlgorithm::Ed25519, now())
+            .unwrap();
+        let (cert, key) = ck.clone().into_parts();
+        assert_eq!(CertifiedKey::new(cert.clone(), key).unwrap(), ck);
+        let other = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        assert!(matches!(
+            CertifiedKey::new(cert, other),
+            Err(Error::KeyMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn an_external_ca_cannot_issue_and_says_so() {
+        let root = CertificateAuthority::new_root(
+            &CaRequest::new("kubernetes"),
+            PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(),
+            now(),
+        )
+        .unwrap();
+        let external = CertificateAuthority::external(root.certificate().clone()).unwrap();
+        assert!(!external.can_issue());
+        let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        let req = LeafRequest::new(Identity::kube_proxy(), CertificateProfile::Client);
+        let err = external.issue(&req, key.public_key(), now()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::CaKeyUnavailable {
+                    needed: CaKeyNeeded::Issue,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

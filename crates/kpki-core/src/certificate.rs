@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;
 
-use crate::error::{Error, Result};
+use crate::error::{CertificateProblem, Error, Origin, PemProblem, Result, SuppliedProblem};
 use crate::key::PublicKey;
-use crate::pem_util;
+use crate::names::KeyAlgorithm;
+use crate::pem::{self, Encoded};
 use crate::profile::{ExtendedKeyUsage, KeyUsage};
 
 /// A DER-encoded X.509 certificate. Cheap to clone (shared bytes).
@@ -28,10 +29,10 @@ impl Certificate {
 
     /// Parses DER, checking that it is a well-formed X.509 certificate.
     pub fn from_der(der: &[u8]) -> Result<Certificate> {
-        Certificate::from_der_named(der, "certificate")
+        Certificate::from_der_in(der, &Origin::input("certificate"))
     }
 
-    fn from_der_named(der: &[u8], what: &str) -> Result<Certificate> {
+    fn from_der_in(der: &[u8], what: &Origin) -> Result<Certificate> {
         let cert = Certificate { der: der.into() };
         cert.parse(what)?;
         Ok(cert)
@@ -39,27 +40,53 @@ impl Certificate {
 
     /// Parses the first `CERTIFICATE` block of `pem`.
     pub fn from_pem(pem: &str) -> Result<Certificate> {
-        Certificate::from_pem_named(pem, "certificate")
+        Certificate::from_pem_in(pem, &Origin::input("certificate"))
     }
 
-    /// As [`Certificate::from_pem`], naming the source (`what`, e.g. a path) in errors.
-    pub fn from_pem_named(pem: &str, what: &str) -> Result<Certificate> {
-        let der = pem_util::decode_one(pem, &["CERTIFICATE"], what)?;
-        Certificate::from_der_named(&der, what)
+    fn from_pem_in(pem: &str, what: &Origin) -> Result<Certificate> {
+        let der = pem::decode_one(pem, &["CERTIFICATE"], what)?;
+        Certificate::from_der_in(&der, what)
+    }
+
+    /// Reads a certificate as PEM (its first `CERTIFICATE` block) or DER, naming `what`
+    /// in errors.
+    pub fn load(bytes: &[u8], what: impl Into<Origin>) -> Result<Certificate> {
+        let what = what.into();
+        match pem::detect(bytes, &what, "CERTIFICATE")? {
+            Encoded::Pem(text) => Certificate::from_pem_in(text, &what),
+            Encoded::Der(der) => Certificate::from_der_in(der, &what),
+        }
+    }
+
+    /// Every `CERTIFICATE` block of a PEM bundle or chain, in order (a single DER
+    /// certificate is a chain of one), naming `what` in errors.
+    pub fn load_chain(bytes: &[u8], what: impl Into<Origin>) -> Result<Vec<Certificate>> {
+        let what = what.into();
+        match pem::detect(bytes, &what, "CERTIFICATE")? {
+            Encoded::Pem(text) => Certificate::chain_from_pem_in(text, &what),
+            Encoded::Der(der) => Ok(vec![Certificate::from_der_in(der, &what)?]),
+        }
     }
 
     /// Every `CERTIFICATE` block of `pem` (a bundle or chain), in order.
-    pub fn chain_from_pem(pem: &str, what: &str) -> Result<Vec<Certificate>> {
-        let blocks = pem_util::decode_all(pem, what)?;
+    pub fn chain_from_pem(pem: &str) -> Result<Vec<Certificate>> {
+        Certificate::chain_from_pem_in(pem, &Origin::input("certificates"))
+    }
+
+    pub(crate) fn chain_from_pem_in(pem: &str, what: &Origin) -> Result<Vec<Certificate>> {
+        let blocks = pem::decode_all(pem, what)?;
         let certs: Vec<Certificate> = blocks
             .iter()
             .filter(|b| b.tag() == "CERTIFICATE")
-            .map(|b| Certificate::from_der_named(b.contents(), what))
+            .map(|b| Certificate::from_der_in(b.contents(), what))
             .collect::<Result<_>>()?;
         if certs.is_empty() {
             return Err(Error::InvalidPem {
-                what: what.to_owned(),
-                reason: "no CERTIFICATE block".into(),
+                what: what.clone(),
+                problem: PemProblem::WrongLabel {
+                    expected: &["CERTIFICATE"],
+                    found: blocks.iter().map(|b| b.tag().to_owned()).collect(),
+                },
             });
         }
         Ok(certs)
@@ -72,32 +99,32 @@ impl Certificate {
 
     /// The certificate as one `CERTIFICATE` PEM block.
     pub fn to_pem(&self) -> String {
-        pem_util::encode("CERTIFICATE", &self.der)
+        pem::encode("CERTIFICATE", &self.der)
     }
 
-    fn parse(&self, what: &str) -> Result<X509Certificate<'_>> {
+    pub(crate) fn parse(&self, what: &Origin) -> Result<X509Certificate<'_>> {
+        let bad = |problem| Error::InvalidCertificate {
+            what: what.clone(),
+            problem,
+        };
         let (rest, cert) = x509_parser::parse_x509_certificate(&self.der).map_err(|e| {
-            Error::InvalidCertificate {
-                what: what.to_owned(),
-                reason: e.to_string(),
-            }
+            bad(CertificateProblem::Malformed {
+                detail: pem::der_problem(&e),
+            })
         })?;
         if !rest.is_empty() {
-            return Err(Error::InvalidCertificate {
-                what: what.to_owned(),
-                reason: "trailing data after the certificate".into(),
-            });
+            return Err(bad(CertificateProblem::TrailingData));
         }
         Ok(cert)
     }
 
     /// The parsed fields.
     pub fn info(&self) -> Result<CertificateInfo> {
-        let what = "certificate";
-        let c = self.parse(what)?;
-        let bad = |reason: String| Error::InvalidCertificate {
-            what: what.to_owned(),
-            reason,
+        let what = Origin::input("certificate");
+        let c = self.parse(&what)?;
+        let bad = |problem| Error::InvalidCertificate {
+            what: what.clone(),
+            problem,
         };
         let strings = |name: &x509_parser::x509::X509Name<'_>,
                        oid: &x509_parser::der_parser::Oid<'_>| {
@@ -105,7 +132,7 @@ impl Certificate {
                 .map(|a| {
                     a.as_str()
                         .map(str::to_owned)
-                        .map_err(|e| bad(format!("unreadable name attribute: {e}")))
+                        .map_err(|_| bad(CertificateProblem::UnreadableName))
                 })
                 .collect::<Result<Vec<String>>>()
         };
@@ -142,7 +169,7 @@ impl Certificate {
             extended_key_usages: vec![],
             subject_key_id: None,
             authority_key_id: None,
-            public_key: PublicKey::from_spki_der(c.public_key().raw)?,
+            public_key: PublicKey::from_spki_der_in(c.public_key().raw, &what)?,
             signature_algorithm_oid: c.signature_algorithm.algorithm.to_id_string(),
         };
         for ext in c.iter_extensions() {
@@ -151,17 +178,11 @@ impl Certificate {
                     for name in &san.general_names {
                         match name {
                             GeneralName::DNSName(d) => info.dns_names.push((*d).to_owned()),
-                            GeneralName::IPAddress(b) => match b.len() {
-                                4 => info.ip_addresses.push(IpAddr::from(
-                                    <[u8; 4]>::try_from(*b)
-                                        .map_err(|_| bad("bad IP SAN".into()))?,
-                                )),
-                                16 => info.ip_addresses.push(IpAddr::from(
-                                    <[u8; 16]>::try_from(*b)
-                                        .map_err(|_| bad("bad IP SAN".into()))?,
-                                )),
-                                n => return Err(bad(format!("IP address SAN of {n} bytes"))),
-                            },
+                            GeneralName::IPAddress(b) => {
+                                info.ip_addresses.push(ip_from_bytes(b).ok_or_else(|| {
+                                    bad(CertificateProblem::IpSanLength { len: b.len() })
+                                })?)
+                            }
                             GeneralName::RFC822Name(e) => {
                                 info.email_addresses.push((*e).to_owned())
                             }
@@ -195,20 +216,18 @@ impl Certificate {
     /// Checks that `issuer` signed this certificate: the issuer name matches the
     /// issuer's subject and the signature verifies with its public key.
     pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<()> {
-        let what = "certificate";
-        let c = self.parse(what)?;
-        let i = issuer.parse("issuer certificate")?;
+        let c = self.parse(&Origin::input("certificate"))?;
+        let i = issuer.parse(&Origin::input("issuer certificate"))?;
         if c.issuer().as_raw() != i.subject().as_raw() {
             return Err(Error::InvalidSuppliedCertificate {
                 what: describe(&c),
-                reason: format!(
-                    "issued by {:?}, not by {:?}",
-                    c.issuer().to_string(),
-                    i.subject().to_string()
-                ),
+                problem: SuppliedProblem::WrongIssuer {
+                    issuer: c.issuer().to_string(),
+                    expected: i.subject().to_string(),
+                },
             });
         }
-        let key = PublicKey::from_spki_der(i.public_key().raw)?;
+        let key = PublicKey::from_spki_der_in(i.public_key().raw, &Origin::input("issuer key"))?;
         if !verify_signature(
             &key,
             &c.signature_algorithm.algorithm.to_id_string(),
@@ -217,13 +236,21 @@ impl Certificate {
         ) {
             return Err(Error::InvalidSuppliedCertificate {
                 what: describe(&c),
-                reason: format!(
-                    "signature does not verify with the key of {:?}",
-                    i.subject().to_string()
-                ),
+                problem: SuppliedProblem::BadSignature {
+                    issuer: i.subject().to_string(),
+                },
             });
         }
         Ok(())
+    }
+}
+
+/// An IP address SAN's bytes as an address (4 or 16 bytes).
+pub(crate) fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
+        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
+        _ => None,
     }
 }
 
@@ -244,11 +271,11 @@ pub(crate) fn verify_signature(
         "1.2.840.113549.1.1.12" => &s::RSA_PKCS1_2048_8192_SHA384,
         "1.2.840.113549.1.1.13" => &s::RSA_PKCS1_2048_8192_SHA512,
         "1.2.840.10045.4.3.2" => match key.algorithm() {
-            crate::key::KeyAlgorithm::EcdsaP384 => &s::ECDSA_P384_SHA256_ASN1,
+            KeyAlgorithm::EcdsaP384 => &s::ECDSA_P384_SHA256_ASN1,
             _ => &s::ECDSA_P256_SHA256_ASN1,
         },
         "1.2.840.10045.4.3.3" => match key.algorithm() {
-            crate::key::KeyAlgorithm::EcdsaP256 => &s::ECDSA_P256_SHA384_ASN1,
+            KeyAlgorithm::EcdsaP256 => &s::ECDSA_P256_SHA384_ASN1,
             _ => &s::ECDSA_P384_SHA384_ASN1,
         },
         "1.3.101.112" => &s::ED25519,
@@ -339,6 +366,19 @@ impl CertificateInfo {
             None => &self.serial[..],
         };
         bytes.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    /// The subject as `O=dev, O=ops, CN=alice` (O values first, as they are written).
+    pub fn subject_line(&self) -> String {
+        let mut subject = String::new();
+        for o in &self.organizations {
+            subject.push_str("O=");
+            subject.push_str(o);
+            subject.push_str(", ");
+        }
+        subject.push_str("CN=");
+        subject.push_str(self.subject_common_name.as_deref().unwrap_or(""));
+        subject
     }
 
     /// Whether the certificate is self-issued (subject = issuer).

@@ -1,15 +1,20 @@
-//! The whole cluster PKI: [`ClusterSpec`] (what to build) → [`ClusterPki`] (everything,
-//! in memory). Writing it to disk is [`crate::layout`]'s job.
+//! The whole cluster PKI: [`ClusterSpecBuilder`] (what the caller asks for) →
+//! [`ClusterSpec`] (every choice made and checked) → [`ClusterPki`] (everything, in
+//! memory). Writing it to disk is [`crate::KubeadmLayout`]'s job.
 //!
-//! What is issued, by whom, and for whom follows `SPEC.md` (kubeadm's `init phase certs
-//! all` + `init phase kubeconfig all`), in two profiles: [`Compatibility::Current`]
-//! (kubeadm ≥ 1.31) and [`Compatibility::Kubeadm128`].
+//! Every default is decided here, once, for every door: kubeadm's defaults, the
+//! settings of a kubeadm configuration file, the caller's settings over both, and —
+//! when neither names the node or its address — this host's name and the address of
+//! its default route ([`HostFacts`]). What is issued, by whom, and for whom follows
+//! `SPEC.md` (kubeadm's `init phase certs all` + `init phase kubeconfig all`), in two
+//! profiles: [`Compatibility::Current`] (kubeadm ≥ 1.31) and
+//! [`Compatibility::Kubeadm128`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::ca::{
@@ -17,144 +22,21 @@ use crate::ca::{
     LeafRequest,
 };
 use crate::certificate::Certificate;
-use crate::error::{Error, Result};
-use crate::identity::{Identity, NodeName};
-use crate::key::{KeyAlgorithm, PrivateKey};
-use crate::kubeconfig::Kubeconfig;
+use crate::certificate_name::CertificateName;
+use crate::dns::{DnsName, NodeName};
+use crate::error::{
+    ADVERTISE_ADDRESS_FIELD, CaKeyNeeded, Choice, ConfigProblem, Error, NODE_NAME_FIELD, Result,
+    SpecProblem, SuppliedProblem, ValidityProblem,
+};
+use crate::host::{HostFacts, reachable};
+use crate::identity::Identity;
+use crate::key::PrivateKey;
+use crate::kubeadm_config::{CertificatesDir, KubeadmConfig};
+use crate::kubeconfig::{ClusterName, Kubeconfig};
+use crate::names::{CaRole, Compatibility, KeyAlgorithm};
+use crate::network::ClusterNetwork;
 use crate::profile::CertificateProfile;
-use crate::san::{ClusterNetwork, DnsName, SubjectAltNames};
-
-/// Which kubeadm's output to reproduce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Compatibility {
-    /// kubeadm ≥ 1.31: `kubeadm:cluster-admins` for admin.conf and the API server's
-    /// kubelet client, no `system:masters` on etcd clients, super-admin.conf, leaves
-    /// backdated 5 minutes; kpki also leaves keyEncipherment off non-RSA keys.
-    #[default]
-    Current,
-    /// kubeadm 1.28, field for field: `system:masters` where 1.28 put it, no
-    /// super-admin.conf, leaf notBefore = the CA's notBefore, keyEncipherment on every key.
-    Kubeadm128,
-}
-
-impl Compatibility {
-    /// The CLI spelling: `current` or `kubeadm-1.28`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Compatibility::Current => "current",
-            Compatibility::Kubeadm128 => "kubeadm-1.28",
-        }
-    }
-}
-
-impl fmt::Display for Compatibility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Compatibility {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "current" => Ok(Compatibility::Current),
-            "kubeadm-1.28" | "1.28" => Ok(Compatibility::Kubeadm128),
-            _ => Err(Error::UnknownChoice {
-                field: "profile",
-                value: s.to_owned(),
-                expected: "current, kubeadm-1.28",
-            }),
-        }
-    }
-}
-
-/// The CAs of a cluster, by what they vouch for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CaRole {
-    /// The cluster CA (`ca`, CN `kubernetes`): signs the API server's serving certificate
-    /// and, unless a separate client CA is asked for, every client certificate.
-    Kubernetes,
-    /// etcd's CA (`etcd/ca`).
-    Etcd,
-    /// The front-proxy (requestheader) CA (`front-proxy-ca`).
-    FrontProxy,
-    /// A separate client CA (`client-ca`): signs the component and user client
-    /// certificates and the API server's kubelet client. Shares the cluster CA by default.
-    Client,
-    /// A separate kubelet CA (`kubelet-ca`): signs kubelet serving certificates. Shares
-    /// the cluster CA by default.
-    Kubelet,
-}
-
-impl CaRole {
-    /// Every role, in dependency order.
-    pub const ALL: [CaRole; 5] = [
-        CaRole::Kubernetes,
-        CaRole::Etcd,
-        CaRole::FrontProxy,
-        CaRole::Client,
-        CaRole::Kubelet,
-    ];
-
-    /// kubeadm's CN for the role's CA.
-    pub fn default_common_name(self) -> &'static str {
-        match self {
-            CaRole::Kubernetes => "kubernetes",
-            CaRole::Etcd => "etcd-ca",
-            CaRole::FrontProxy => "front-proxy-ca",
-            CaRole::Client => "kubernetes-client-ca",
-            CaRole::Kubelet => "kubelet-ca",
-        }
-    }
-
-    /// The role's files under the certificates directory, without extension.
-    pub fn file_stem(self) -> &'static str {
-        match self {
-            CaRole::Kubernetes => "ca",
-            CaRole::Etcd => "etcd/ca",
-            CaRole::FrontProxy => "front-proxy-ca",
-            CaRole::Client => "client-ca",
-            CaRole::Kubelet => "kubelet-ca",
-        }
-    }
-
-    fn default_source(self) -> CaSource {
-        match self {
-            CaRole::Kubernetes | CaRole::Etcd | CaRole::FrontProxy => CaSource::Generate,
-            CaRole::Client | CaRole::Kubelet => CaSource::SameAs(CaRole::Kubernetes),
-        }
-    }
-}
-
-impl fmt::Display for CaRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CaRole::Kubernetes => "kubernetes",
-            CaRole::Etcd => "etcd",
-            CaRole::FrontProxy => "front-proxy",
-            CaRole::Client => "client",
-            CaRole::Kubelet => "kubelet",
-        })
-    }
-}
-
-impl FromStr for CaRole {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "kubernetes" | "ca" | "cluster" => Ok(CaRole::Kubernetes),
-            "etcd" | "etcd-ca" => Ok(CaRole::Etcd),
-            "front-proxy" | "front-proxy-ca" | "requestheader" => Ok(CaRole::FrontProxy),
-            "client" | "client-ca" => Ok(CaRole::Client),
-            "kubelet" | "kubelet-ca" => Ok(CaRole::Kubelet),
-            _ => Err(Error::UnknownChoice {
-                field: "CA role",
-                value: s.to_owned(),
-                expected: "kubernetes, etcd, front-proxy, client, kubelet",
-            }),
-        }
-    }
-}
+use crate::san::{Endpoint, IpCidr, SubjectAltNames};
 
 /// Where a role's CA comes from.
 #[derive(Clone, Debug)]
@@ -166,168 +48,178 @@ pub enum CaSource {
     /// Use this CA (bring your own: loaded from PEM, or signing through a [`crate::Signer`]).
     Provided(CertificateAuthority),
     /// An external CA: only the certificate is known; the certificates it should sign
-    /// must be supplied ([`ClusterSpec::supplied`]) and are verified against it.
+    /// must be supplied ([`ClusterSpecBuilder::supplied`]) and are verified against it.
     External(Certificate),
     /// Share another role's CA (one CA for several roles). The other role must not
     /// itself be `SameAs`.
     SameAs(CaRole),
 }
 
-/// Every certificate of a cluster PKI, by what it is.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CertificateName {
-    /// `apiserver`: the API server's serving certificate.
-    ApiServer,
-    /// `apiserver-kubelet-client`.
-    ApiServerKubeletClient,
-    /// `apiserver-etcd-client`.
-    ApiServerEtcdClient,
-    /// `front-proxy-client`.
-    FrontProxyClient,
-    /// `etcd/server`.
-    EtcdServer,
-    /// `etcd/peer`.
-    EtcdPeer,
-    /// `etcd/healthcheck-client`.
-    EtcdHealthcheckClient,
-    /// admin.conf's client certificate.
-    Admin,
-    /// super-admin.conf's client certificate (profile current only).
-    SuperAdmin,
-    /// kubelet.conf's client certificate (the control-plane node's kubelet).
-    Kubelet,
-    /// controller-manager.conf's client certificate.
-    ControllerManager,
-    /// scheduler.conf's client certificate.
-    Scheduler,
-    /// kube-proxy.conf's client certificate (beyond kubeadm; on request).
-    KubeProxy,
-    /// A worker node's kubelet client certificate (`nodes/<node>.crt`, `nodes/<node>.conf`).
-    WorkerKubeletClient(NodeName),
-    /// A worker node's kubelet serving certificate (`nodes/serving/<node>.crt`).
-    WorkerKubeletServing(NodeName),
-}
-
-impl CertificateName {
-    /// The certificate's file path stem under the kubeadm root (`pki/apiserver`,
-    /// `nodes/w1`), if it is written as a `.crt`/`.key` pair. `pki` is the certificates
-    /// directory relative to the root.
-    pub fn file_stem(&self) -> Option<String> {
-        let pki = |s: &str| Some(format!("pki/{s}"));
-        match self {
-            CertificateName::ApiServer => pki("apiserver"),
-            CertificateName::ApiServerKubeletClient => pki("apiserver-kubelet-client"),
-            CertificateName::ApiServerEtcdClient => pki("apiserver-etcd-client"),
-            CertificateName::FrontProxyClient => pki("front-proxy-client"),
-            CertificateName::EtcdServer => pki("etcd/server"),
-            CertificateName::EtcdPeer => pki("etcd/peer"),
-            CertificateName::EtcdHealthcheckClient => pki("etcd/healthcheck-client"),
-            CertificateName::WorkerKubeletClient(n) => Some(format!("nodes/{n}")),
-            CertificateName::WorkerKubeletServing(n) => Some(format!("nodes/serving/{n}")),
-            _ => None,
-        }
-    }
-
-    /// The kubeconfig file (relative to the kubeadm root) embedding this certificate, if any.
-    pub fn kubeconfig_file(&self) -> Option<String> {
-        match self {
-            CertificateName::Admin => Some("admin.conf".into()),
-            CertificateName::SuperAdmin => Some("super-admin.conf".into()),
-            CertificateName::Kubelet => Some("kubelet.conf".into()),
-            CertificateName::ControllerManager => Some("controller-manager.conf".into()),
-            CertificateName::Scheduler => Some("scheduler.conf".into()),
-            CertificateName::KubeProxy => Some("kube-proxy.conf".into()),
-            CertificateName::WorkerKubeletClient(n) => Some(format!("nodes/{n}.conf")),
-            _ => None,
-        }
-    }
-
-    /// The CA role that signs it.
-    pub fn ca_role(&self) -> CaRole {
-        match self {
-            CertificateName::ApiServer => CaRole::Kubernetes,
-            CertificateName::ApiServerEtcdClient
-            | CertificateName::EtcdServer
-            | CertificateName::EtcdPeer
-            | CertificateName::EtcdHealthcheckClient => CaRole::Etcd,
-            CertificateName::FrontProxyClient => CaRole::FrontProxy,
-            CertificateName::WorkerKubeletServing(_) => CaRole::Kubelet,
-            CertificateName::ApiServerKubeletClient
-            | CertificateName::Admin
-            | CertificateName::SuperAdmin
-            | CertificateName::Kubelet
-            | CertificateName::ControllerManager
-            | CertificateName::Scheduler
-            | CertificateName::KubeProxy
-            | CertificateName::WorkerKubeletClient(_) => CaRole::Client,
+impl CaSource {
+    /// The source of `role` when nothing is configured: generate the kubernetes, etcd
+    /// and front-proxy CAs; client and kubelet share the kubernetes CA.
+    pub fn default_for(role: CaRole) -> CaSource {
+        match role.shares_by_default() {
+            Some(other) => CaSource::SameAs(other),
+            None => CaSource::Generate,
         }
     }
 }
 
-impl fmt::Display for CertificateName {
+impl FromStr for CaSource {
+    type Err = Error;
+
+    /// The sources a name can give: `generate`, or the role to share (`kubernetes`, ...).
+    fn from_str(s: &str) -> Result<CaSource> {
+        if s == "generate" {
+            return Ok(CaSource::Generate);
+        }
+        s.parse::<CaRole>()
+            .map(CaSource::SameAs)
+            .map_err(|_| Error::UnknownChoice {
+                field: Choice::CaSource,
+                value: s.to_owned(),
+                expected: "generate, kubernetes, etcd, front-proxy, client, kubelet",
+            })
+    }
+}
+
+/// Where a value the caller did not give came from, for [`Resolution`].
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// The caller gave it.
+    Given,
+    /// The kubeadm configuration file.
+    Config,
+    /// This host's name.
+    Hostname,
+    /// This host's default route.
+    DefaultRoute {
+        /// Its interface.
+        interface: String,
+    },
+    /// No default route: loopback, which only this machine can reach.
+    Loopback,
+}
+
+/// The node name, advertise address and API server URL a spec settled on, and where
+/// each came from (what `kpki init` prints before it writes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// The node name.
+    pub node_name: NodeName,
+    /// Where it came from.
+    pub node_name_origin: Provenance,
+    /// The advertise address.
+    pub advertise_address: IpAddr,
+    /// Where it came from.
+    pub advertise_address_origin: Provenance,
+    /// The URL clients of the API server use.
+    pub apiserver_url: String,
+}
+
+impl fmt::Display for Resolution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.file_stem(), self.kubeconfig_file()) {
-            (Some(stem), _) => f.write_str(stem.strip_prefix("pki/").unwrap_or(&stem)),
-            (None, Some(conf)) => f.write_str(&conf),
-            (None, None) => write!(f, "{self:?}"),
-        }
+        let node = match &self.node_name_origin {
+            Provenance::Config => " (from the kubeadm configuration)",
+            Provenance::Hostname => " (this host's name)",
+            _ => "",
+        };
+        let address = match &self.advertise_address_origin {
+            Provenance::Config => " (from the kubeadm configuration)".to_owned(),
+            Provenance::DefaultRoute { interface } => {
+                format!(" (the address of {interface}, the default route's interface)")
+            }
+            Provenance::Loopback => " (no default route on this host: only clients on this machine can reach it; give the advertise address to change it)".to_owned(),
+            _ => String::new(),
+        };
+        write!(
+            f,
+            "node name {}{node}, advertise address {}{address}, API server {}",
+            self.node_name, self.advertise_address, self.apiserver_url
+        )
     }
 }
 
-/// Everything needed to build a cluster PKI. Start from [`ClusterSpec::new`] (kubeadm's
-/// defaults) or [`ClusterSpec::builder`], or from a kubeadm configuration file
-/// ([`crate::kubeadm_config::KubeadmConfig`]).
+/// Everything needed to build a cluster PKI, every choice made and checked. Made by
+/// [`ClusterSpecBuilder::build`]; read with the accessors.
 #[derive(Clone, Debug)]
 pub struct ClusterSpec {
-    /// Node name, addresses, subnets, SANs.
-    pub network: ClusterNetwork,
-    /// The algorithm of every generated key.
-    pub key_algorithm: KeyAlgorithm,
-    /// Which kubeadm to reproduce.
-    pub compatibility: Compatibility,
-    /// Validity of generated CAs (kubeadm: 10 years).
-    pub ca_validity: Duration,
-    /// Validity of leaves (kubeadm: 1 year).
-    pub leaf_validity: Duration,
-    /// The cluster name used in kubeconfigs (kubeadm: `kubernetes`).
-    pub cluster_name: String,
-    /// Worker nodes that get a kubelet client certificate + kubeconfig and a kubelet
-    /// serving certificate.
-    pub workers: Vec<NodeName>,
-    /// Also issue kube-proxy.conf (kubeadm gives kube-proxy a service-account token instead).
-    pub kube_proxy: bool,
-    /// Where each CA comes from; a role not listed uses its default (generate the
-    /// kubernetes, etcd and front-proxy CAs; client and kubelet share the kubernetes CA).
-    pub cas: BTreeMap<CaRole, CaSource>,
-    /// Certificates supplied by the caller (needed for roles whose CA is external).
-    pub supplied: BTreeMap<CertificateName, CertifiedKey>,
-    /// An existing service-account key to keep (a new one is generated otherwise).
-    pub service_account_key: Option<PrivateKey>,
+    pub(crate) network: ClusterNetwork,
+    key_algorithm: KeyAlgorithm,
+    compatibility: Compatibility,
+    ca_validity: Duration,
+    leaf_validity: Duration,
+    cluster_name: ClusterName,
+    workers: Vec<NodeName>,
+    kube_proxy: bool,
+    pub(crate) cas: BTreeMap<CaRole, CaSource>,
+    pub(crate) supplied: BTreeMap<CertificateName, CertifiedKey>,
+    pub(crate) service_account_key: Option<PrivateKey>,
+    certificates_dir: CertificatesDir,
+    resolution: Resolution,
+    /// Every certificate this spec issues, with its request, in file order.
+    plan: Arc<[(CertificateName, LeafRequest)]>,
 }
 
 impl ClusterSpec {
-    /// A spec with kubeadm's defaults for everything but the network.
-    pub fn new(network: ClusterNetwork) -> ClusterSpec {
-        ClusterSpec {
-            network,
-            key_algorithm: KeyAlgorithm::Rsa2048,
-            compatibility: Compatibility::Current,
-            ca_validity: DEFAULT_CA_VALIDITY,
-            leaf_validity: DEFAULT_LEAF_VALIDITY,
-            cluster_name: "kubernetes".into(),
-            workers: Vec::new(),
-            kube_proxy: false,
-            cas: BTreeMap::new(),
-            supplied: BTreeMap::new(),
-            service_account_key: None,
-        }
-    }
-
     /// A builder for node `node_name` advertising `advertise_address`.
     pub fn builder(node_name: NodeName, advertise_address: IpAddr) -> ClusterSpecBuilder {
-        ClusterSpecBuilder {
-            spec: ClusterSpec::new(ClusterNetwork::new(node_name, advertise_address)),
-        }
+        ClusterSpecBuilder::new()
+            .node_name(node_name)
+            .advertise_address(advertise_address)
+    }
+
+    /// Node name, addresses, subnets, SANs.
+    pub fn network(&self) -> &ClusterNetwork {
+        &self.network
+    }
+
+    /// The algorithm of every generated key.
+    pub fn key_algorithm(&self) -> KeyAlgorithm {
+        self.key_algorithm
+    }
+
+    /// Which kubeadm it reproduces.
+    pub fn compatibility(&self) -> Compatibility {
+        self.compatibility
+    }
+
+    /// Validity of generated CAs.
+    pub fn ca_validity(&self) -> Duration {
+        self.ca_validity
+    }
+
+    /// Validity of leaves.
+    pub fn leaf_validity(&self) -> Duration {
+        self.leaf_validity
+    }
+
+    /// The cluster name of the kubeconfigs.
+    pub fn cluster_name(&self) -> &ClusterName {
+        &self.cluster_name
+    }
+
+    /// Worker nodes that get a kubelet client certificate + kubeconfig and a kubelet
+    /// serving certificate.
+    pub fn workers(&self) -> &[NodeName] {
+        &self.workers
+    }
+
+    /// Whether kube-proxy.conf is issued.
+    pub fn kube_proxy(&self) -> bool {
+        self.kube_proxy
+    }
+
+    /// Where the certificates go under the kubeadm root.
+    pub fn certificates_dir(&self) -> &CertificatesDir {
+        &self.certificates_dir
+    }
+
+    /// The node name, advertise address and API server URL it settled on, and why.
+    pub fn resolution(&self) -> &Resolution {
+        &self.resolution
     }
 
     /// The source configured for `role` (or its default).
@@ -335,46 +227,7 @@ impl ClusterSpec {
         self.cas
             .get(&role)
             .cloned()
-            .unwrap_or_else(|| role.default_source())
-    }
-
-    /// Checks the spec as a whole.
-    pub fn validate(&self) -> Result<()> {
-        self.network.validate()?;
-        if self.cluster_name.is_empty() || self.cluster_name.chars().any(char::is_control) {
-            return Err(Error::InvalidName {
-                field: "cluster name",
-                value: self.cluster_name.clone(),
-                reason: "must be non-empty without control characters".into(),
-            });
-        }
-        if self.leaf_validity < Duration::from_secs(600)
-            || self.ca_validity < Duration::from_secs(600)
-        {
-            return Err(Error::InvalidValidity {
-                reason: "validity periods must be at least 10 minutes".into(),
-            });
-        }
-        for role in CaRole::ALL {
-            if let CaSource::SameAs(other) = self.ca_source(role)
-                && (other == role || matches!(self.ca_source(other), CaSource::SameAs(_)))
-            {
-                return Err(Error::InvalidSpec {
-                    reason: format!(
-                        "the {role} CA shares the {other} CA, which must have a CA of its own"
-                    ),
-                });
-            }
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for w in &self.workers {
-            if !seen.insert(w) {
-                return Err(Error::InvalidSpec {
-                    reason: format!("worker node {w} is listed twice"),
-                });
-            }
-        }
-        Ok(())
+            .unwrap_or_else(|| CaSource::default_for(role))
     }
 
     /// The algorithm of the service-account key: the cluster's, except that Ed25519 (which
@@ -387,105 +240,15 @@ impl ClusterSpec {
     }
 
     /// Every certificate this spec issues, with the request for it, in file order.
-    pub fn plan(&self) -> Result<Vec<(CertificateName, LeafRequest)>> {
-        let c = self.compatibility;
-        let n = &self.network;
-        let node = &n.node_name;
-        let req = |identity: Identity, profile: CertificateProfile, sans: SubjectAltNames| {
-            LeafRequest::new(identity, profile)
-                .with_sans(sans)
-                .with_validity(self.leaf_validity)
-                .with_compatibility(c)
-        };
-        let none = SubjectAltNames::new;
-        use CertificateProfile::{Client, Server, ServerAndClient};
-        let mut plan = vec![
-            (
-                CertificateName::ApiServer,
-                req(Identity::kube_apiserver(), Server, n.apiserver_sans(c)?),
-            ),
-            (
-                CertificateName::ApiServerKubeletClient,
-                req(Identity::apiserver_kubelet_client(c), Client, none()),
-            ),
-            (
-                CertificateName::FrontProxyClient,
-                req(Identity::front_proxy_client(), Client, none()),
-            ),
-            (
-                CertificateName::EtcdServer,
-                req(
-                    Identity::etcd_member(node),
-                    ServerAndClient,
-                    n.etcd_server_sans(),
-                ),
-            ),
-            (
-                CertificateName::EtcdPeer,
-                req(
-                    Identity::etcd_member(node),
-                    ServerAndClient,
-                    n.etcd_peer_sans(),
-                ),
-            ),
-            (
-                CertificateName::EtcdHealthcheckClient,
-                req(Identity::etcd_healthcheck_client(c), Client, none()),
-            ),
-            (
-                CertificateName::ApiServerEtcdClient,
-                req(Identity::apiserver_etcd_client(c), Client, none()),
-            ),
-            (
-                CertificateName::Admin,
-                req(Identity::admin(c), Client, none()),
-            ),
-        ];
-        if c == Compatibility::Current {
-            plan.push((
-                CertificateName::SuperAdmin,
-                req(Identity::super_admin(), Client, none()),
-            ));
-        }
-        plan.push((
-            CertificateName::Kubelet,
-            req(Identity::node(node), Client, none()),
-        ));
-        plan.push((
-            CertificateName::ControllerManager,
-            req(Identity::kube_controller_manager(), Client, none()),
-        ));
-        plan.push((
-            CertificateName::Scheduler,
-            req(Identity::kube_scheduler(), Client, none()),
-        ));
-        if self.kube_proxy {
-            plan.push((
-                CertificateName::KubeProxy,
-                req(Identity::kube_proxy(), Client, none()),
-            ));
-        }
-        for w in &self.workers {
-            plan.push((
-                CertificateName::WorkerKubeletClient(w.clone()),
-                req(Identity::node(w), Client, none()),
-            ));
-            let mut sans = SubjectAltNames::new();
-            sans.push_dns(DnsName::new(w.as_str())?);
-            plan.push((
-                CertificateName::WorkerKubeletServing(w.clone()),
-                req(Identity::node(w), Server, sans),
-            ));
-        }
-        Ok(plan)
+    pub fn plan(&self) -> &[(CertificateName, LeafRequest)] {
+        &self.plan
     }
 
     /// Generates every key and certificate. Key generation and signing run in parallel
     /// on all cores (scoped threads: no pool to keep alive between calls, nothing
     /// global, and the per-item work — an RSA key costs ~0.1 s — dwarfs a thread's start).
     pub fn generate(&self, now: SystemTime) -> Result<ClusterPki> {
-        self.validate()?;
-        let plan = self.plan()?;
+        let plan = &self.plan;
 
         // 1. Decide, per role, whether a CA is generated (and so needs a key).
         let sources: Vec<(CaRole, CaSource)> = CaRole::ALL
@@ -543,9 +306,8 @@ impl ClusterSpec {
                 }
             }
         }
-        let service_account_key = sa_key.ok_or_else(|| Error::InvalidSpec {
-            reason: "no service-account key".into(),
-        })?;
+        let service_account_key =
+            sa_key.ok_or_else(|| Error::internal("a service-account key was generated"))?;
 
         // 3. The CAs, roles that own one first, then the shared ones.
         let mut cas: BTreeMap<CaRole, CertificateAuthority> = BTreeMap::new();
@@ -558,9 +320,8 @@ impl ClusterSpec {
                 r
             };
             let take_key = |keys: &mut BTreeMap<CaRole, PrivateKey>| {
-                keys.remove(role).ok_or_else(|| Error::InvalidSpec {
-                    reason: format!("no key for the {role} CA"),
-                })
+                keys.remove(role)
+                    .ok_or_else(|| Error::internal("a key was generated for every new CA"))
             };
             let ca = match src {
                 CaSource::Generate => {
@@ -582,25 +343,25 @@ impl ClusterSpec {
             cas.insert(*role, ca);
         }
         for (role, other) in &shared {
-            let ca = cas.get(other).cloned().ok_or_else(|| Error::InvalidSpec {
-                reason: format!("the {role} CA shares the {other} CA, which does not exist"),
-            })?;
+            let ca = cas
+                .get(other)
+                .cloned()
+                .ok_or_else(|| Error::internal("a shared CA's role has a CA of its own"))?;
             cas.insert(*role, ca);
         }
 
         // 4. The leaves: issued in parallel, or supplied and verified.
         let jobs: Vec<(usize, Option<PrivateKey>)> =
             (0..plan.len()).map(|i| (i, leaf_keys.remove(&i))).collect();
-        // Keys move into their certificates: cloning one re-parses it (~0.2 ms for RSA).
         let certificates = parallel_map(jobs, |(i, key)| {
             let (name, req) = &plan[i];
-            let ca = cas.get(&name.ca_role()).ok_or_else(|| Error::InvalidSpec {
-                reason: format!("no CA for {name}"),
-            })?;
+            let ca = cas
+                .get(&name.ca_role())
+                .ok_or_else(|| Error::internal("every role has a CA"))?;
             match key {
                 Some(key) => {
                     let certificate = ca.issue(req, key.public_key(), now)?;
-                    Ok((name.clone(), CertifiedKey { certificate, key }))
+                    Ok((name.clone(), CertifiedKey::issued(certificate, key)))
                 }
                 None => {
                     let supplied =
@@ -608,9 +369,9 @@ impl ClusterSpec {
                             .get(name)
                             .ok_or_else(|| Error::CaKeyUnavailable {
                                 ca: ca.common_name().to_owned(),
-                                reason: format!(
-                                    "{name} must be supplied because the CA cannot issue it"
-                                ),
+                                needed: CaKeyNeeded::Supply {
+                                    name: name.to_string(),
+                                },
                             })?;
                     check_supplied(name, req, supplied, ca, now)?;
                     Ok((name.clone(), supplied.clone()))
@@ -622,17 +383,15 @@ impl ClusterSpec {
         let server_ca_pem = cas
             .get(&CaRole::Kubernetes)
             .map(CertificateAuthority::chain_pem)
-            .ok_or_else(|| Error::InvalidSpec {
-                reason: "no kubernetes CA".into(),
-            })?;
+            .ok_or_else(|| Error::internal("the kubernetes role has a CA"))?;
         let mut kubeconfigs = Vec::new();
-        for ((name, ck), (_, req)) in certificates.iter().zip(&plan) {
+        for ((name, ck), (_, req)) in certificates.iter().zip(plan.iter()) {
             let Some(file) = name.kubeconfig_file() else {
                 continue;
             };
-            let server = match (name, self.compatibility) {
+            let server = match name {
                 // kubeadm points these two at the local API server.
-                (CertificateName::ControllerManager | CertificateName::Scheduler, _) => {
+                CertificateName::ControllerManager | CertificateName::Scheduler => {
                     self.network.local_apiserver_url()
                 }
                 _ => self.network.apiserver_url(),
@@ -640,23 +399,133 @@ impl ClusterSpec {
             // The certificate's CN (issued from `req`, or checked against it if supplied).
             let user = req.identity.common_name();
             let kc = Kubeconfig::with_client_certificate(
-                &self.cluster_name,
+                self.cluster_name.as_str(),
                 &server,
                 &server_ca_pem,
                 user,
-                &ck.certificate,
-                &ck.key,
+                ck.certificate(),
+                ck.key(),
             );
             kubeconfigs.push((file, kc));
         }
 
+        let mut role_ca = |role: CaRole| {
+            cas.remove(&role)
+                .ok_or_else(|| Error::internal("every role has a CA"))
+        };
+        let cas = [
+            role_ca(CaRole::Kubernetes)?,
+            role_ca(CaRole::Etcd)?,
+            role_ca(CaRole::FrontProxy)?,
+            role_ca(CaRole::Client)?,
+            role_ca(CaRole::Kubelet)?,
+        ];
         Ok(ClusterPki {
             cas,
             certificates,
             service_account_key,
             kubeconfigs,
+            certificates_dir: self.certificates_dir.clone(),
         })
     }
+}
+
+/// The requests of every certificate for these settings, in file order.
+fn plan(
+    n: &ClusterNetwork,
+    compat: Compatibility,
+    leaf_validity: Duration,
+    workers: &[NodeName],
+    kube_proxy: bool,
+) -> Vec<(CertificateName, LeafRequest)> {
+    let node = n.node_name();
+    let req = |identity: Identity, profile: CertificateProfile, sans: SubjectAltNames| {
+        LeafRequest::new(identity, profile)
+            .with_sans(sans)
+            .with_validity(leaf_validity)
+            .with_compatibility(compat)
+    };
+    let none = SubjectAltNames::new;
+    use CertificateProfile::{Client, Server, ServerAndClient};
+    let mut plan = vec![
+        (
+            CertificateName::ApiServer,
+            req(Identity::kube_apiserver(), Server, n.apiserver_sans(compat)),
+        ),
+        (
+            CertificateName::ApiServerKubeletClient,
+            req(Identity::apiserver_kubelet_client(compat), Client, none()),
+        ),
+        (
+            CertificateName::FrontProxyClient,
+            req(Identity::front_proxy_client(), Client, none()),
+        ),
+        (
+            CertificateName::EtcdServer,
+            req(
+                Identity::etcd_member(node),
+                ServerAndClient,
+                n.etcd_server_sans(),
+            ),
+        ),
+        (
+            CertificateName::EtcdPeer,
+            req(
+                Identity::etcd_member(node),
+                ServerAndClient,
+                n.etcd_peer_sans(),
+            ),
+        ),
+        (
+            CertificateName::EtcdHealthcheckClient,
+            req(Identity::etcd_healthcheck_client(compat), Client, none()),
+        ),
+        (
+            CertificateName::ApiServerEtcdClient,
+            req(Identity::apiserver_etcd_client(compat), Client, none()),
+        ),
+        (
+            CertificateName::Admin,
+            req(Identity::admin(compat), Client, none()),
+        ),
+    ];
+    if compat == Compatibility::Current {
+        plan.push((
+            CertificateName::SuperAdmin,
+            req(Identity::super_admin(), Client, none()),
+        ));
+    }
+    plan.push((
+        CertificateName::Kubelet,
+        req(Identity::node(node), Client, none()),
+    ));
+    plan.push((
+        CertificateName::ControllerManager,
+        req(Identity::kube_controller_manager(), Client, none()),
+    ));
+    plan.push((
+        CertificateName::Scheduler,
+        req(Identity::kube_scheduler(), Client, none()),
+    ));
+    if kube_proxy {
+        plan.push((
+            CertificateName::KubeProxy,
+            req(Identity::kube_proxy(), Client, none()),
+        ));
+    }
+    for w in workers {
+        plan.push((
+            CertificateName::WorkerKubeletClient(w.clone()),
+            req(Identity::node(w), Client, none()),
+        ));
+        let mut sans = SubjectAltNames::new();
+        sans.push_dns(DnsName::from(w));
+        plan.push((
+            CertificateName::WorkerKubeletServing(w.clone()),
+            req(Identity::node(w), Server, sans),
+        ));
+    }
+    plan
 }
 
 fn check_supplied(
@@ -666,39 +535,34 @@ fn check_supplied(
     ca: &CertificateAuthority,
     now: SystemTime,
 ) -> Result<()> {
-    ca.verify_issued(&supplied.certificate, now)?;
-    let info = supplied.certificate.info()?;
-    let bad = |reason: String| Error::InvalidSuppliedCertificate {
+    ca.verify_issued(supplied.certificate(), now)?;
+    let info = supplied.certificate().info()?;
+    let bad = |problem| Error::InvalidSuppliedCertificate {
         what: name.to_string(),
-        reason,
+        problem,
     };
-    if !supplied.key.matches(&info.public_key) {
-        return Err(Error::KeyMismatch {
-            what: name.to_string(),
-        });
-    }
     if info.subject_common_name.as_deref() != Some(req.identity.common_name()) {
-        return Err(bad(format!(
-            "CN is {:?}, expected {:?}",
-            info.subject_common_name.unwrap_or_default(),
-            req.identity.common_name()
-        )));
+        return Err(bad(SuppliedProblem::CommonName {
+            found: info.subject_common_name.unwrap_or_default(),
+            expected: req.identity.common_name().to_owned(),
+        }));
     }
     if info.organizations != req.identity.organizations() {
-        return Err(bad(format!(
-            "O is {:?}, expected {:?}",
-            info.organizations,
-            req.identity.organizations()
-        )));
+        return Err(bad(SuppliedProblem::Organizations {
+            found: info.organizations,
+            expected: req.identity.organizations().to_vec(),
+        }));
     }
     for d in req.sans.dns_names() {
         if !info.dns_names.iter().any(|x| x == d.as_str()) {
-            return Err(bad(format!("lacks the DNS SAN {d}")));
+            return Err(bad(SuppliedProblem::LacksDnsName {
+                name: d.to_string(),
+            }));
         }
     }
     for ip in req.sans.ip_addresses() {
         if !info.ip_addresses.contains(ip) {
-            return Err(bad(format!("lacks the IP SAN {ip}")));
+            return Err(bad(SuppliedProblem::LacksIpAddress { ip: *ip }));
         }
     }
     Ok(())
@@ -746,10 +610,7 @@ pub(crate) fn parallel_map<T: Send, R: Send>(
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     results.sort_by_key(|(i, _)| *i);
     if results.len() != count {
-        return Err(Error::crypto(
-            "parallel generation",
-            "a worker thread stopped early",
-        ));
+        return Err(Error::internal("every worker thread ran to the end"));
     }
     results.into_iter().map(|(_, r)| r).collect()
 }
@@ -757,21 +618,30 @@ pub(crate) fn parallel_map<T: Send, R: Send>(
 /// A generated cluster PKI, in memory.
 #[derive(Clone, Debug)]
 pub struct ClusterPki {
-    cas: BTreeMap<CaRole, CertificateAuthority>,
+    /// One per role, in [`CaRole::ALL`] order.
+    cas: [CertificateAuthority; 5],
     certificates: Vec<(CertificateName, CertifiedKey)>,
     service_account_key: PrivateKey,
     kubeconfigs: Vec<(String, Kubeconfig)>,
+    certificates_dir: CertificatesDir,
 }
 
 impl ClusterPki {
     /// The CA of `role` (a shared CA answers for every role it serves).
-    pub fn ca(&self, role: CaRole) -> Option<&CertificateAuthority> {
-        self.cas.get(&role)
+    pub fn ca(&self, role: CaRole) -> &CertificateAuthority {
+        let [kubernetes, etcd, front_proxy, client, kubelet] = &self.cas;
+        match role {
+            CaRole::Kubernetes => kubernetes,
+            CaRole::Etcd => etcd,
+            CaRole::FrontProxy => front_proxy,
+            CaRole::Client => client,
+            CaRole::Kubelet => kubelet,
+        }
     }
 
     /// Every role with its CA (shared CAs appear under each role).
     pub fn cas(&self) -> impl Iterator<Item = (CaRole, &CertificateAuthority)> {
-        self.cas.iter().map(|(r, c)| (*r, c))
+        CaRole::ALL.into_iter().zip(self.cas.iter())
     }
 
     /// The certificate `name`, with its key.
@@ -780,6 +650,25 @@ impl ClusterPki {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, c)| c)
+    }
+
+    /// The certificate named `name` as text (`apiserver`, `etcd/server`, `admin.conf`,
+    /// `nodes/w1`, ...), or `None` when this PKI has no such certificate.
+    pub fn find(&self, name: &str) -> Option<&CertifiedKey> {
+        self.certificate(&name.parse().ok()?)
+    }
+
+    /// As [`ClusterPki::find`], with a name this PKI lacks an
+    /// [`Error::UnknownCertificate`] listing the names it has.
+    pub fn named(&self, name: &str) -> Result<&CertifiedKey> {
+        self.find(name).ok_or_else(|| Error::UnknownCertificate {
+            name: name.to_owned(),
+            available: self
+                .certificates
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect(),
+        })
     }
 
     /// Every certificate, in file order.
@@ -804,93 +693,449 @@ impl ClusterPki {
             .find(|(f, _)| f == file)
             .map(|(_, k)| k)
     }
+
+    /// Where its certificates go under the kubeadm root (the spec's).
+    pub fn certificates_dir(&self) -> &CertificatesDir {
+        &self.certificates_dir
+    }
 }
 
-/// A builder for [`ClusterSpec`]: typed setters, validation in [`ClusterSpecBuilder::build`].
-#[derive(Clone, Debug)]
+/// What a caller asks for: every setting optional; [`ClusterSpecBuilder::build`] fills
+/// in the rest and checks the whole.
+///
+/// Precedence, the same for every door: a setting given here beats the kubeadm
+/// configuration file's ([`ClusterSpecBuilder::kubeadm_config`]), which beats kubeadm's
+/// default; extra SANs from both are kept. The node name and advertise address, if
+/// neither gives them, come from the host ([`ClusterSpecBuilder::host`]): its name, and
+/// the address of its default route's interface (loopback if it has none, said so in
+/// [`ClusterSpec::resolution`]).
+#[derive(Clone, Debug, Default)]
 pub struct ClusterSpecBuilder {
-    spec: ClusterSpec,
+    config: Option<KubeadmConfig>,
+    host: Option<HostFacts>,
+    node_name: Option<NodeName>,
+    advertise_address: Option<IpAddr>,
+    bind_port: Option<u16>,
+    control_plane_endpoint: Option<Endpoint>,
+    service_subnets: Option<Vec<IpCidr>>,
+    dns_domain: Option<DnsName>,
+    apiserver_extra_sans: SubjectAltNames,
+    etcd_server_extra_sans: SubjectAltNames,
+    etcd_peer_extra_sans: SubjectAltNames,
+    key_algorithm: Option<KeyAlgorithm>,
+    compatibility: Option<Compatibility>,
+    ca_validity: Option<Duration>,
+    leaf_validity: Option<Duration>,
+    cluster_name: Option<ClusterName>,
+    workers: Vec<NodeName>,
+    kube_proxy: bool,
+    cas: BTreeMap<CaRole, CaSource>,
+    supplied: BTreeMap<String, CertifiedKey>,
+    service_account_key: Option<PrivateKey>,
 }
 
 impl ClusterSpecBuilder {
+    /// A builder with nothing set (kubeadm's defaults).
+    pub fn new() -> ClusterSpecBuilder {
+        ClusterSpecBuilder::default()
+    }
+
+    /// A builder whose node name and advertise address default to this host's
+    /// ([`HostFacts::discover`]), as `kubeadm init` takes them.
+    pub fn for_this_host() -> ClusterSpecBuilder {
+        ClusterSpecBuilder::new().host(HostFacts::discover())
+    }
+
+    /// The settings of a kubeadm configuration file, under the ones set here.
+    pub fn kubeadm_config(mut self, config: KubeadmConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Where the node name and advertise address come from when nothing names them
+    /// (usually [`HostFacts::discover`]).
+    pub fn host(mut self, host: HostFacts) -> Self {
+        self.host = Some(host);
+        self
+    }
+
+    /// The control-plane node's name.
+    pub fn node_name(mut self, name: NodeName) -> Self {
+        self.node_name = Some(name);
+        self
+    }
+
+    /// The API server's advertise address.
+    pub fn advertise_address(mut self, address: IpAddr) -> Self {
+        self.advertise_address = Some(address);
+        self
+    }
+
     /// The API server's port (default 6443).
     pub fn bind_port(mut self, port: u16) -> Self {
-        self.spec.network.bind_port = port;
+        self.bind_port = Some(port);
         self
     }
+
     /// The control-plane endpoint.
-    pub fn control_plane_endpoint(mut self, endpoint: crate::san::Endpoint) -> Self {
-        self.spec.network.control_plane_endpoint = Some(endpoint);
+    pub fn control_plane_endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.control_plane_endpoint = Some(endpoint);
         self
     }
+
     /// The service subnets (one, or one per family).
-    pub fn service_subnets(mut self, subnets: Vec<crate::san::IpCidr>) -> Self {
-        self.spec.network.service_subnets = subnets;
+    pub fn service_subnets(mut self, subnets: Vec<IpCidr>) -> Self {
+        self.service_subnets = Some(subnets);
         self
     }
+
     /// The DNS domain.
     pub fn dns_domain(mut self, domain: DnsName) -> Self {
-        self.spec.network.dns_domain = domain;
+        self.dns_domain = Some(domain);
         self
     }
-    /// Extra API server SANs.
+
+    /// Extra API server SANs (added to the configuration file's).
     pub fn apiserver_extra_sans(mut self, sans: SubjectAltNames) -> Self {
-        self.spec.network.apiserver_extra_sans = sans;
+        self.apiserver_extra_sans.extend(&sans);
         self
     }
-    /// Extra etcd server SANs.
+
+    /// Extra etcd server SANs (added to the configuration file's).
     pub fn etcd_server_extra_sans(mut self, sans: SubjectAltNames) -> Self {
-        self.spec.network.etcd_server_extra_sans = sans;
+        self.etcd_server_extra_sans.extend(&sans);
         self
     }
-    /// Extra etcd peer SANs.
+
+    /// Extra etcd peer SANs (added to the configuration file's).
     pub fn etcd_peer_extra_sans(mut self, sans: SubjectAltNames) -> Self {
-        self.spec.network.etcd_peer_extra_sans = sans;
+        self.etcd_peer_extra_sans.extend(&sans);
         self
     }
+
     /// The key algorithm.
     pub fn key_algorithm(mut self, alg: KeyAlgorithm) -> Self {
-        self.spec.key_algorithm = alg;
+        self.key_algorithm = Some(alg);
         self
     }
+
     /// The kubeadm profile.
     pub fn compatibility(mut self, compat: Compatibility) -> Self {
-        self.spec.compatibility = compat;
+        self.compatibility = Some(compat);
         self
     }
-    /// CA validity.
+
+    /// CA validity (at least 10 minutes).
     pub fn ca_validity(mut self, validity: Duration) -> Self {
-        self.spec.ca_validity = validity;
+        self.ca_validity = Some(validity);
         self
     }
-    /// Leaf validity.
+
+    /// Leaf validity (at least 10 minutes).
     pub fn leaf_validity(mut self, validity: Duration) -> Self {
-        self.spec.leaf_validity = validity;
+        self.leaf_validity = Some(validity);
         self
     }
+
     /// Cluster name in kubeconfigs.
-    pub fn cluster_name(mut self, name: impl Into<String>) -> Self {
-        self.spec.cluster_name = name.into();
+    pub fn cluster_name(mut self, name: ClusterName) -> Self {
+        self.cluster_name = Some(name);
         self
     }
-    /// Worker nodes.
+
+    /// The worker nodes (each at most once).
     pub fn workers(mut self, workers: Vec<NodeName>) -> Self {
-        self.spec.workers = workers;
+        self.workers = workers;
         self
     }
+
+    /// One more worker node.
+    pub fn worker(mut self, worker: NodeName) -> Self {
+        self.workers.push(worker);
+        self
+    }
+
     /// Also issue kube-proxy.conf.
     pub fn kube_proxy(mut self, yes: bool) -> Self {
-        self.spec.kube_proxy = yes;
+        self.kube_proxy = yes;
         self
     }
+
     /// Where `role`'s CA comes from.
     pub fn ca(mut self, role: CaRole, source: CaSource) -> Self {
-        self.spec.cas.insert(role, source);
+        self.cas.insert(role, source);
         self
     }
-    /// Validates and returns the spec.
+
+    /// A certificate the caller supplies, by name (`apiserver`, `admin.conf`, ...): needed
+    /// for the roles whose CA is external.
+    pub fn supplied(mut self, name: &str, certified: CertifiedKey) -> Self {
+        self.supplied.insert(name.to_owned(), certified);
+        self
+    }
+
+    /// An existing service-account key to keep (a new one is generated otherwise).
+    pub fn service_account_key(mut self, key: PrivateKey) -> Self {
+        self.service_account_key = Some(key);
+        self
+    }
+
+    /// Makes every choice and checks the whole: the spec, or what is wrong with it.
     pub fn build(self) -> Result<ClusterSpec> {
-        self.spec.validate()?;
-        Ok(self.spec)
+        // With a configuration file and no host to fall back on, a missing node name or
+        // address is the file's missing field (as kubeadm reports it).
+        let from_file = self.config.is_some() && self.host.is_none();
+        let cfg = self.config.unwrap_or_default();
+        let host = self.host;
+        let missing = |field: &str| Error::KubeadmConfig {
+            file: cfg.file.clone(),
+            field: field.to_owned(),
+            problem: ConfigProblem::Missing,
+        };
+
+        let (node_name, node_name_origin) = match (self.node_name, cfg.node_name.clone()) {
+            (Some(n), _) => (n, Provenance::Given),
+            (None, Some(n)) => (n, Provenance::Config),
+            (None, None) if from_file => return Err(missing(NODE_NAME_FIELD)),
+            (None, None) => {
+                let host = host.as_ref().ok_or(Error::InvalidSpec {
+                    problem: SpecProblem::NodeNameRequired,
+                })?;
+                let hostname = host.hostname.clone();
+                let node = hostname
+                    .as_deref()
+                    .and_then(|h| NodeName::new(h).ok())
+                    .ok_or(Error::InvalidSpec {
+                        problem: SpecProblem::NoNodeName { hostname },
+                    })?;
+                (node, Provenance::Hostname)
+            }
+        };
+        let (advertise_address, advertise_address_origin) =
+            match (self.advertise_address, cfg.advertise_address) {
+                (Some(a), _) => (a, Provenance::Given),
+                (None, Some(a)) => (a, Provenance::Config),
+                (None, None) if from_file => return Err(missing(ADVERTISE_ADDRESS_FIELD)),
+                (None, None) => {
+                    let host = host.as_ref().ok_or(Error::InvalidSpec {
+                        problem: SpecProblem::AdvertiseAddressRequired,
+                    })?;
+                    match &host.default_route {
+                        Some(r) if reachable(r.address) => (
+                            r.address,
+                            Provenance::DefaultRoute {
+                                interface: r.interface.clone(),
+                            },
+                        ),
+                        _ => (IpAddr::V4(Ipv4Addr::LOCALHOST), Provenance::Loopback),
+                    }
+                }
+            };
+
+        let mut apiserver_extra_sans = cfg.apiserver_cert_sans.clone();
+        apiserver_extra_sans.extend(&self.apiserver_extra_sans);
+        let mut etcd_server_extra_sans = cfg.etcd_server_cert_sans.clone();
+        etcd_server_extra_sans.extend(&self.etcd_server_extra_sans);
+        let mut etcd_peer_extra_sans = cfg.etcd_peer_cert_sans.clone();
+        etcd_peer_extra_sans.extend(&self.etcd_peer_extra_sans);
+
+        let mut network = ClusterNetwork::new(node_name.clone(), advertise_address)
+            .with_control_plane_endpoint(self.control_plane_endpoint.or(cfg.control_plane_endpoint))
+            .with_apiserver_extra_sans(apiserver_extra_sans)
+            .with_etcd_server_extra_sans(etcd_server_extra_sans)
+            .with_etcd_peer_extra_sans(etcd_peer_extra_sans);
+        if let Some(p) = self.bind_port.or(cfg.bind_port) {
+            network = network.with_bind_port(p)?;
+        }
+        if let Some(s) = self.service_subnets.or(cfg.service_subnets) {
+            network = network.with_service_subnets(s)?;
+        }
+        if let Some(d) = self.dns_domain.or(cfg.dns_domain) {
+            network = network.with_dns_domain(d)?;
+        }
+
+        let compatibility = self.compatibility.unwrap_or_default();
+        let ca_validity = self
+            .ca_validity
+            .or(cfg.ca_validity)
+            .unwrap_or(DEFAULT_CA_VALIDITY);
+        let leaf_validity = self
+            .leaf_validity
+            .or(cfg.leaf_validity)
+            .unwrap_or(DEFAULT_LEAF_VALIDITY);
+        for v in [leaf_validity, ca_validity] {
+            if v < Duration::from_secs(600) {
+                return Err(Error::InvalidValidity {
+                    problem: ValidityProblem::TooShort {
+                        what: "a validity period of",
+                        seconds: v.as_secs(),
+                    },
+                });
+            }
+        }
+        let source = |role: CaRole| {
+            self.cas
+                .get(&role)
+                .cloned()
+                .unwrap_or_else(|| CaSource::default_for(role))
+        };
+        for role in CaRole::ALL {
+            if let CaSource::SameAs(other) = source(role)
+                && (other == role || matches!(source(other), CaSource::SameAs(_)))
+            {
+                return Err(Error::InvalidSpec {
+                    problem: SpecProblem::SharedCaNotOwned { role, other },
+                });
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for w in &self.workers {
+            if !seen.insert(w) {
+                return Err(Error::InvalidSpec {
+                    problem: SpecProblem::DuplicateWorker {
+                        node: w.to_string(),
+                    },
+                });
+            }
+        }
+
+        let plan = plan(
+            &network,
+            compatibility,
+            leaf_validity,
+            &self.workers,
+            self.kube_proxy,
+        );
+        let mut supplied = BTreeMap::new();
+        for (name, ck) in self.supplied {
+            let known = name
+                .parse::<CertificateName>()
+                .ok()
+                .filter(|n| plan.iter().any(|(p, _)| p == n))
+                .ok_or_else(|| Error::InvalidSpec {
+                    problem: SpecProblem::NotInPlan { name: name.clone() },
+                })?;
+            supplied.insert(known, ck);
+        }
+        let resolution = Resolution {
+            node_name: node_name.clone(),
+            node_name_origin,
+            advertise_address,
+            advertise_address_origin,
+            apiserver_url: network.apiserver_url(),
+        };
+        Ok(ClusterSpec {
+            network,
+            key_algorithm: self.key_algorithm.or(cfg.key_algorithm).unwrap_or_default(),
+            compatibility,
+            ca_validity,
+            leaf_validity,
+            cluster_name: self.cluster_name.or(cfg.cluster_name).unwrap_or_default(),
+            workers: self.workers,
+            kube_proxy: self.kube_proxy,
+            cas: self.cas,
+            supplied,
+            service_account_key: self.service_account_key,
+            certificates_dir: cfg.certificates_dir.unwrap_or_default(),
+            resolution,
+            plan: plan.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::DefaultRoute;
+
+    fn host(name: &str, address: Option<&str>) -> HostFacts {
+        HostFacts {
+            hostname: Some(name.to_owned()),
+            default_route: address.map(|a| DefaultRoute {
+                interface: "eth0".into(),
+                address: a.parse().unwrap(),
+            }),
+        }
+    }
+
+    #[test]
+    fn settings_beat_the_config_which_beats_the_host() {
+        let cfg = KubeadmConfig::from_yaml(
+            "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration:\n  name: cfg-node\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncertificatesDir: /etc/kubernetes/certs\napiServer:\n  certSANs: [from-config.example]\n",
+        )
+        .unwrap();
+        let spec = ClusterSpecBuilder::new()
+            .kubeadm_config(cfg.clone())
+            .host(host("myhost", Some("10.1.2.3")))
+            .apiserver_extra_sans(SubjectAltNames::parse(["from-flag.example"]).unwrap())
+            .build()
+            .unwrap();
+        let r = spec.resolution();
+        assert_eq!(r.node_name.as_str(), "cfg-node");
+        assert_eq!(r.node_name_origin, Provenance::Config);
+        assert_eq!(r.advertise_address.to_string(), "10.1.2.3");
+        assert!(r.to_string().contains("eth0"), "{r}");
+        let sans = spec.network().apiserver_extra_sans();
+        assert_eq!(sans.len(), 2);
+        assert_eq!(
+            spec.certificates_dir().as_path(),
+            std::path::Path::new("certs")
+        );
+
+        let spec = ClusterSpecBuilder::new()
+            .kubeadm_config(cfg)
+            .node_name(NodeName::new("given").unwrap())
+            .advertise_address("192.0.2.1".parse().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(spec.resolution().node_name.as_str(), "given");
+        assert_eq!(
+            spec.resolution().advertise_address_origin,
+            Provenance::Given
+        );
+    }
+
+    #[test]
+    fn without_a_default_route_the_address_is_loopback_and_it_says_so() {
+        let spec = ClusterSpecBuilder::new()
+            .host(host("lonely", None))
+            .build()
+            .unwrap();
+        let r = spec.resolution();
+        assert_eq!(r.advertise_address_origin, Provenance::Loopback);
+        assert!(r.to_string().contains("no default route"), "{r}");
+    }
+
+    #[test]
+    fn an_invalid_hostname_is_not_silently_replaced() {
+        let err = ClusterSpecBuilder::new()
+            .host(host("My_Host", Some("10.0.0.1")))
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("My_Host"), "{err}");
+        assert_eq!(err.setting(), Some(crate::error::Setting::NodeName));
+        let err = ClusterSpecBuilder::new()
+            .node_name(NodeName::new("n").unwrap())
+            .build()
+            .unwrap_err();
+        assert_eq!(err.setting(), Some(crate::error::Setting::AdvertiseAddress));
+    }
+
+    #[test]
+    fn inconsistent_specs_are_refused_at_build() {
+        let b = || ClusterSpec::builder(NodeName::new("n").unwrap(), "10.0.0.1".parse().unwrap());
+        let w = NodeName::new("w").unwrap();
+        let err = b().worker(w.clone()).worker(w).build().unwrap_err();
+        assert!(err.to_string().contains("twice"), "{err}");
+        let err = b()
+            .ca(CaRole::Etcd, CaSource::SameAs(CaRole::Client))
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("client"), "{err}");
+        let err = b()
+            .leaf_validity(Duration::from_secs(60))
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("600 s"), "{err}");
     }
 }

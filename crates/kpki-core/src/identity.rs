@@ -7,73 +7,10 @@
 //! `system:masters` by hand.
 
 use std::fmt;
-use std::str::FromStr;
 
-use crate::cluster::Compatibility;
-use crate::error::{Error, Result};
-
-/// Upper bound of a CN and of each O (X.520 `ub-common-name`, `ub-organization-name`).
-pub const MAX_NAME_BYTES: usize = 64;
-
-/// The prefix Kubernetes' node authorizer expects in a kubelet's CN.
-pub const NODE_USER_PREFIX: &str = "system:node:";
-
-/// The group every kubelet belongs to.
-pub const NODES_GROUP: &str = "system:nodes";
-
-/// The group Kubernetes binds to cluster-admin with no RBAC object to revoke it.
-pub const MASTERS_GROUP: &str = "system:masters";
-
-/// The group kubeadm ≥ 1.29 binds to cluster-admin through a ClusterRoleBinding.
-pub const KUBEADM_CLUSTER_ADMINS_GROUP: &str = "kubeadm:cluster-admins";
-
-/// A Kubernetes node name: a lowercase RFC 1123 subdomain of at most 52 bytes, so that
-/// `system:node:<name>` fits the 64-byte CN limit.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeName(String);
-
-impl NodeName {
-    /// The longest node name that still fits a kubelet's CN.
-    pub const MAX_BYTES: usize = MAX_NAME_BYTES - NODE_USER_PREFIX.len();
-
-    /// Validates a node name.
-    pub fn new(name: impl Into<String>) -> Result<NodeName> {
-        let name = name.into();
-        let bad = |reason: String| Error::InvalidName {
-            field: "node name",
-            value: name.clone(),
-            reason,
-        };
-        if name.len() > NodeName::MAX_BYTES {
-            return Err(bad(format!(
-                "{} bytes; at most {} so that the kubelet's CN \"system:node:<name>\" fits {} bytes",
-                name.len(),
-                NodeName::MAX_BYTES,
-                MAX_NAME_BYTES
-            )));
-        }
-        crate::san::check_dns1123_subdomain(&name).map_err(bad)?;
-        Ok(NodeName(name))
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for NodeName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for NodeName {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        NodeName::new(s)
-    }
-}
+use crate::dns::{MAX_NAME_BYTES, NODE_USER_PREFIX, NodeName};
+use crate::error::{Choice, Error, NameField, NameProblem, Result};
+use crate::names::{Compatibility, KUBEADM_CLUSTER_ADMINS_GROUP, MASTERS_GROUP, NODES_GROUP};
 
 /// A certificate subject as Kubernetes reads it: CN = user, one O per group, in order.
 ///
@@ -84,28 +21,28 @@ pub struct Identity {
     organizations: Vec<String>,
 }
 
-fn check_name(field: &'static str, value: &str) -> Result<()> {
-    let bad = |reason: String| Error::InvalidName {
+/// The rule for a CN or O: 1–64 bytes, no control characters, no surrounding white
+/// space.
+pub(crate) fn check_name(field: NameField, value: &str) -> Result<()> {
+    let problem = if value.is_empty() {
+        NameProblem::Empty
+    } else if value.len() > MAX_NAME_BYTES {
+        NameProblem::TooLong {
+            len: value.len(),
+            max: MAX_NAME_BYTES,
+        }
+    } else if let Some(character) = value.chars().find(|c| c.is_control()) {
+        NameProblem::ControlCharacter { character }
+    } else if value.trim() != value {
+        NameProblem::SurroundingWhitespace
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidName {
         field,
         value: value.to_owned(),
-        reason,
-    };
-    if value.is_empty() {
-        return Err(bad("must not be empty".into()));
-    }
-    if value.len() > MAX_NAME_BYTES {
-        return Err(bad(format!(
-            "{} bytes; at most {MAX_NAME_BYTES} allowed",
-            value.len()
-        )));
-    }
-    if let Some(c) = value.chars().find(|c| c.is_control()) {
-        return Err(bad(format!("contains the control character {c:?}")));
-    }
-    if value.trim() != value {
-        return Err(bad("has leading or trailing white space".into()));
-    }
-    Ok(())
+        problem,
+    })
 }
 
 impl Identity {
@@ -116,11 +53,11 @@ impl Identity {
         S: Into<String>,
     {
         let common_name = common_name.into();
-        check_name("common name", &common_name)?;
+        check_name(NameField::CommonName, &common_name)?;
         let mut orgs: Vec<String> = Vec::new();
         for o in organizations {
             let o = o.into();
-            check_name("organization", &o)?;
+            check_name(NameField::Organization, &o)?;
             if !orgs.contains(&o) {
                 orgs.push(o);
             }
@@ -256,7 +193,7 @@ impl Identity {
             "etcd-healthcheck-client" => Identity::etcd_healthcheck_client(compat),
             _ => {
                 return Err(Error::UnknownChoice {
-                    field: "component",
+                    field: Choice::Component,
                     value: name.to_owned(),
                     expected: Identity::COMPONENT_NAMES,
                 });
@@ -306,21 +243,14 @@ mod tests {
     }
 
     #[test]
-    fn node_name_longer_than_52_bytes_is_refused() {
-        let ok = "a".repeat(52);
-        assert!(NodeName::new(ok).is_ok());
-        let err = NodeName::new("a".repeat(53)).unwrap_err();
-        assert!(err.to_string().contains("53 bytes"), "{err}");
-    }
-
-    #[test]
     fn sixty_five_byte_common_name_is_refused() {
         let err = Identity::user("u".repeat(65), ["dev"]).unwrap_err();
         assert!(
             matches!(
                 err,
                 Error::InvalidName {
-                    field: "common name",
+                    field: NameField::CommonName,
+                    problem: NameProblem::TooLong { len: 65, max: 64 },
                     ..
                 }
             ),

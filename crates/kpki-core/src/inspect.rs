@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use crate::certificate::Certificate;
-use crate::cluster::{CaRole, CertificateName};
+use crate::certificate_name::CertificateName;
+use crate::duration::{human_duration, human_time};
 use crate::error::Result;
-use crate::layout::LoadedPki;
+use crate::layout::{KubeadmLayout, LoadedPki};
+use crate::names::CaRole;
 
 /// One line of an expiry report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,46 +45,11 @@ pub struct ExpiryReport {
 
 fn subject_line(c: &Certificate) -> Result<(String, String, SystemTime)> {
     let info = c.info()?;
-    let mut subject = String::new();
-    for o in &info.organizations {
-        let _ = write!(subject, "O={o}, ");
-    }
-    let _ = write!(
-        subject,
-        "CN={}",
-        info.subject_common_name.as_deref().unwrap_or("")
-    );
     Ok((
-        subject,
+        info.subject_line(),
         info.issuer_common_name.unwrap_or_default(),
         info.not_after,
     ))
-}
-
-/// Formats a duration as kubeadm does (`364d`, `9y`, `5h`).
-pub fn human_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        s if s >= 2 * 365 * 86400 => format!("{}y", s / (365 * 86400)),
-        s if s >= 86400 => format!("{}d", s / 86400),
-        s if s >= 3600 => format!("{}h", s / 3600),
-        s if s >= 60 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
-/// Formats a time as `YYYY-MM-DD HH:MM:SS UTC`.
-pub fn human_time(t: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 impl ExpiryReport {
@@ -192,5 +159,11 @@ impl ExpiryReport {
             );
         }
         out
+    }
+}
+impl KubeadmLayout {
+    /// The expiry report of this directory at `now` (`kubeadm certs check-expiration`).
+    pub fn check_expiration(&self, now: SystemTime) -> Result<ExpiryReport> {
+        ExpiryReport::from_loaded(&self.load()?, now)
     }
 }

@@ -7,7 +7,7 @@
 //! PKCS#1 for RSA, SEC1 for ECDSA, PKCS#8 for Ed25519 (which kubeadm does not offer).
 
 use std::fmt;
-use std::str::FromStr;
+use std::sync::Arc;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{self as lc_sig, EcdsaKeyPair};
@@ -16,144 +16,27 @@ use pkcs8::der::Decode;
 use rcgen::{PublicKeyData, SigningKey};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
-use crate::pem_util;
+use crate::error::{Error, KeyProblem, Origin, Result};
+use crate::names::KeyAlgorithm;
+use crate::pem::{self, Encoded};
 
-/// The key algorithms kpki generates and loads (kubeadm's `encryptionAlgorithm`,
-/// plus Ed25519).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum KeyAlgorithm {
-    /// RSA with a 2048-bit modulus, signing with PKCS#1 v1.5 SHA-256 (kubeadm's default).
-    #[default]
-    Rsa2048,
-    /// RSA with a 3072-bit modulus.
-    Rsa3072,
-    /// RSA with a 4096-bit modulus.
-    Rsa4096,
-    /// ECDSA on P-256, signing with SHA-256.
-    EcdsaP256,
-    /// ECDSA on P-384, signing with SHA-384.
-    EcdsaP384,
-    /// Ed25519 (not offered by kubeadm; Kubernetes accepts it for X.509 but not for
-    /// service-account tokens).
-    Ed25519,
-}
-
-impl KeyAlgorithm {
-    /// Every algorithm, in the order of the CLI's choices.
-    pub const ALL: [KeyAlgorithm; 6] = [
-        KeyAlgorithm::Rsa2048,
-        KeyAlgorithm::Rsa3072,
-        KeyAlgorithm::Rsa4096,
-        KeyAlgorithm::EcdsaP256,
-        KeyAlgorithm::EcdsaP384,
-        KeyAlgorithm::Ed25519,
-    ];
-
-    /// The name used on the command line and in the bindings (`rsa-2048`, `ecdsa-p256`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyAlgorithm::Rsa2048 => "rsa-2048",
-            KeyAlgorithm::Rsa3072 => "rsa-3072",
-            KeyAlgorithm::Rsa4096 => "rsa-4096",
-            KeyAlgorithm::EcdsaP256 => "ecdsa-p256",
-            KeyAlgorithm::EcdsaP384 => "ecdsa-p384",
-            KeyAlgorithm::Ed25519 => "ed25519",
+/// rcgen's signature algorithm for a key of `algorithm` (rcgen holds the key pairs).
+fn rcgen_algorithm(algorithm: KeyAlgorithm) -> &'static rcgen::SignatureAlgorithm {
+    match algorithm {
+        KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
+            &rcgen::PKCS_RSA_SHA256
         }
-    }
-
-    /// Whether this is an RSA algorithm (keyEncipherment only makes sense for those).
-    pub fn is_rsa(self) -> bool {
-        matches!(
-            self,
-            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096
-        )
-    }
-
-    /// kubeadm's `encryptionAlgorithm` value for this algorithm, if kubeadm has one.
-    pub fn kubeadm_name(self) -> Option<&'static str> {
-        match self {
-            KeyAlgorithm::Rsa2048 => Some("RSA-2048"),
-            KeyAlgorithm::Rsa3072 => Some("RSA-3072"),
-            KeyAlgorithm::Rsa4096 => Some("RSA-4096"),
-            KeyAlgorithm::EcdsaP256 => Some("ECDSA-P256"),
-            KeyAlgorithm::EcdsaP384 => Some("ECDSA-P384"),
-            KeyAlgorithm::Ed25519 => None,
-        }
-    }
-
-    /// Parses kubeadm's `encryptionAlgorithm` spelling (`RSA-2048`, `ECDSA-P256`, ...,
-    /// and `ECDSA` which kubeadm treats as P-256).
-    pub fn from_kubeadm_name(value: &str) -> Option<KeyAlgorithm> {
-        match value {
-            "RSA-2048" => Some(KeyAlgorithm::Rsa2048),
-            "RSA-3072" => Some(KeyAlgorithm::Rsa3072),
-            "RSA-4096" => Some(KeyAlgorithm::Rsa4096),
-            "ECDSA-P256" | "ECDSA" => Some(KeyAlgorithm::EcdsaP256),
-            "ECDSA-P384" => Some(KeyAlgorithm::EcdsaP384),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn rcgen_algorithm(self) -> &'static rcgen::SignatureAlgorithm {
-        match self {
-            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
-                &rcgen::PKCS_RSA_SHA256
-            }
-            KeyAlgorithm::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
-            KeyAlgorithm::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
-            KeyAlgorithm::Ed25519 => &rcgen::PKCS_ED25519,
-        }
-    }
-
-    /// The X.509 signature algorithm a key of this kind signs with, as its usual name
-    /// (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `ecdsa-with-SHA384`, `ED25519`).
-    pub fn signature_algorithm_name(self) -> &'static str {
-        match self {
-            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
-                "sha256WithRSAEncryption"
-            }
-            KeyAlgorithm::EcdsaP256 => "ecdsa-with-SHA256",
-            KeyAlgorithm::EcdsaP384 => "ecdsa-with-SHA384",
-            KeyAlgorithm::Ed25519 => "ED25519",
-        }
-    }
-
-    fn from_rsa_bits(bits: usize, what: &str) -> Result<KeyAlgorithm> {
-        match bits {
-            2048 => Ok(KeyAlgorithm::Rsa2048),
-            3072 => Ok(KeyAlgorithm::Rsa3072),
-            4096 => Ok(KeyAlgorithm::Rsa4096),
-            other => Err(Error::InvalidKey {
-                what: what.to_owned(),
-                reason: format!("RSA-{other} is not supported (use 2048, 3072 or 4096 bits)"),
-            }),
-        }
+        KeyAlgorithm::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+        KeyAlgorithm::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+        KeyAlgorithm::Ed25519 => &rcgen::PKCS_ED25519,
     }
 }
 
-impl fmt::Display for KeyAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for KeyAlgorithm {
-    type Err = Error;
-
-    /// Accepts the CLI names (`rsa-2048`, `ecdsa-p256`, ...) and kubeadm's (`RSA-2048`, `ECDSA-P256`).
-    fn from_str(s: &str) -> Result<Self> {
-        KeyAlgorithm::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .or_else(|| KeyAlgorithm::from_kubeadm_name(s))
-            .ok_or_else(|| Error::UnknownChoice {
-                field: "key algorithm",
-                value: s.to_owned(),
-                expected: "rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384, ed25519",
-            })
-    }
+fn rsa_algorithm(bits: usize, what: &Origin) -> Result<KeyAlgorithm> {
+    KeyAlgorithm::from_rsa_bits(bits).ok_or_else(|| Error::InvalidKey {
+        what: what.clone(),
+        problem: KeyProblem::RsaSize { bits },
+    })
 }
 
 const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -167,30 +50,41 @@ const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112"
 pub struct PublicKey {
     algorithm: KeyAlgorithm,
     spki: Vec<u8>,
-    /// The `subjectPublicKey` BIT STRING contents (what rcgen calls `der_bytes`).
+    /// The `subjectPublicKey` BIT STRING contents.
     raw: Vec<u8>,
 }
 
 impl PublicKey {
     /// Parses a DER `SubjectPublicKeyInfo`.
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey> {
+        PublicKey::from_spki_der_in(der, &Origin::input("public key"))
+    }
+
+    pub(crate) fn from_spki_der_in(der: &[u8], what: &Origin) -> Result<PublicKey> {
         use x509_parser::prelude::FromDer;
         use x509_parser::public_key::PublicKey as XPk;
-        let what = "public key";
-        let bad = |reason: String| Error::InvalidKey {
-            what: what.to_owned(),
-            reason,
+        let bad = |problem: KeyProblem| Error::InvalidKey {
+            what: what.clone(),
+            problem,
         };
-        let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der)
-            .map_err(|e| bad(format!("not a SubjectPublicKeyInfo: {e}")))?;
+        let (rest, spki) =
+            x509_parser::x509::SubjectPublicKeyInfo::from_der(der).map_err(|_| {
+                bad(KeyProblem::Malformed {
+                    form: "SubjectPublicKeyInfo",
+                })
+            })?;
         if !rest.is_empty() {
-            return Err(bad("trailing data after SubjectPublicKeyInfo".into()));
+            return Err(bad(KeyProblem::TrailingData));
         }
         let oid = spki.algorithm.algorithm.to_id_string();
         let algorithm = match oid.as_str() {
             "1.2.840.113549.1.1.1" => match spki.parsed() {
-                Ok(XPk::RSA(rsa)) => KeyAlgorithm::from_rsa_bits(rsa.key_size(), what)?,
-                _ => return Err(bad("malformed RSA public key".into())),
+                Ok(XPk::RSA(rsa)) => rsa_algorithm(rsa.key_size(), what)?,
+                _ => {
+                    return Err(bad(KeyProblem::Malformed {
+                        form: "RSA public key",
+                    }));
+                }
             },
             "1.2.840.10045.2.1" => {
                 let curve = spki
@@ -203,15 +97,14 @@ impl PublicKey {
                     Some("1.2.840.10045.3.1.7") => KeyAlgorithm::EcdsaP256,
                     Some("1.3.132.0.34") => KeyAlgorithm::EcdsaP384,
                     other => {
-                        return Err(bad(format!(
-                            "unsupported elliptic curve {}",
-                            other.unwrap_or("(none)")
-                        )));
+                        return Err(bad(KeyProblem::Curve {
+                            oid: other.unwrap_or("(none)").to_owned(),
+                        }));
                     }
                 }
             }
             "1.3.101.112" => KeyAlgorithm::Ed25519,
-            other => return Err(bad(format!("unsupported public key algorithm {other}"))),
+            _ => return Err(bad(KeyProblem::Algorithm { oid })),
         };
         let raw = spki.subject_public_key.data.to_vec();
         match algorithm {
@@ -224,16 +117,11 @@ impl PublicKey {
                     97
                 };
                 if raw.len() != len || raw.first() != Some(&0x04) {
-                    return Err(bad(format!(
-                        "{algorithm} public key is not an uncompressed point of {len} bytes"
-                    )));
+                    return Err(bad(KeyProblem::NotUncompressedPoint { len }));
                 }
             }
             KeyAlgorithm::Ed25519 if raw.len() != 32 => {
-                return Err(bad(format!(
-                    "Ed25519 public key has {} bytes, not 32",
-                    raw.len()
-                )));
+                return Err(bad(KeyProblem::Ed25519Length { len: raw.len() }));
             }
             _ => {}
         }
@@ -241,10 +129,7 @@ impl PublicKey {
         // (x509-parser tolerates wrong tags, unused bits and BER lengths).
         let canonical = canonical_spki(algorithm, &raw);
         if canonical != der {
-            return Err(bad(
-                "SubjectPublicKeyInfo is not in canonical DER (algorithm identifier or bit string encoded unusually)"
-                    .into(),
-            ));
+            return Err(bad(KeyProblem::NotCanonical));
         }
         Ok(PublicKey {
             algorithm,
@@ -255,8 +140,22 @@ impl PublicKey {
 
     /// Parses a `PUBLIC KEY` PEM block.
     pub fn from_pem(pem: &str) -> Result<PublicKey> {
-        let der = pem_util::decode_one(pem, &["PUBLIC KEY"], "public key")?;
-        PublicKey::from_spki_der(&der)
+        let what = Origin::input("public key");
+        let der = pem::decode_one(pem, &["PUBLIC KEY"], &what)?;
+        PublicKey::from_spki_der_in(&der, &what)
+    }
+
+    /// Reads a public key as PEM (`PUBLIC KEY`) or DER (`SubjectPublicKeyInfo`),
+    /// naming `what` in errors.
+    pub fn load(bytes: &[u8], what: impl Into<Origin>) -> Result<PublicKey> {
+        let what = what.into();
+        match pem::detect(bytes, &what, "PUBLIC KEY")? {
+            Encoded::Pem(text) => {
+                let der = pem::decode_one(text, &["PUBLIC KEY"], &what)?;
+                PublicKey::from_spki_der_in(&der, &what)
+            }
+            Encoded::Der(der) => PublicKey::from_spki_der_in(der, &what),
+        }
     }
 
     /// The key's algorithm.
@@ -271,7 +170,7 @@ impl PublicKey {
 
     /// The key as a `PUBLIC KEY` PEM block (what kubeadm writes to `sa.pub`).
     pub fn to_pem(&self) -> String {
-        pem_util::encode("PUBLIC KEY", &self.spki)
+        pem::encode("PUBLIC KEY", &self.spki)
     }
 
     /// Verifies `signature` over `message` made by the private half of this key with
@@ -291,6 +190,7 @@ impl PublicKey {
             .is_ok()
     }
 
+    /// The `subjectPublicKey` BIT STRING contents (what a key identifier hashes).
     pub(crate) fn raw(&self) -> &[u8] {
         &self.raw
     }
@@ -304,22 +204,16 @@ impl fmt::Debug for PublicKey {
     }
 }
 
-impl PublicKeyData for PublicKey {
-    fn der_bytes(&self) -> &[u8] {
-        &self.raw
-    }
-
-    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
-        self.algorithm.rcgen_algorithm()
-    }
-}
-
 /// A private key (with its public half).
 ///
-/// The secret is zeroized when the value is dropped and never appears in `Debug`
-/// output. Cloning copies the secret (zeroized on drop as well).
-pub struct PrivateKey {
+/// The secret is zeroized when the last handle to it is dropped and never appears in
+/// `Debug` output. Cloning shares the key (no copy of the secret, no re-parse).
+#[derive(Clone)]
+pub struct PrivateKey(Arc<KeyInner>);
+
+struct KeyInner {
     algorithm: KeyAlgorithm,
+    /// rcgen's key pair over aws-lc-rs; its PKCS#8 copy is zeroized on drop.
     pair: rcgen::KeyPair,
     public: PublicKey,
 }
@@ -330,7 +224,7 @@ impl PrivateKey {
     /// RSA generation costs ~0.1 s (2048 bits) to seconds (4096 bits) in a release build;
     /// ECDSA and Ed25519 take microseconds.
     pub fn generate(algorithm: KeyAlgorithm) -> Result<PrivateKey> {
-        let alg = algorithm.rcgen_algorithm();
+        let alg = rcgen_algorithm(algorithm);
         let pair = match algorithm {
             KeyAlgorithm::Rsa2048 => {
                 rcgen::KeyPair::generate_rsa_for(alg, rcgen::RsaKeySize::_2048)
@@ -344,28 +238,61 @@ impl PrivateKey {
             _ => rcgen::KeyPair::generate_for(alg),
         }
         .map_err(|e| Error::crypto("key generation", e))?;
-        PrivateKey::from_pair(algorithm, pair)
+        Ok(PrivateKey::from_pair(algorithm, pair))
     }
 
-    fn from_pair(algorithm: KeyAlgorithm, pair: rcgen::KeyPair) -> Result<PrivateKey> {
-        let spki = pair.subject_public_key_info();
+    /// The key given, or a new one of `algorithm` (kubeadm's RSA-2048 when neither);
+    /// both at once is refused, since the key has an algorithm of its own.
+    pub fn given_or_generated(
+        key: Option<PrivateKey>,
+        algorithm: Option<KeyAlgorithm>,
+    ) -> Result<PrivateKey> {
+        match (key, algorithm) {
+            (Some(_), Some(_)) => Err(Error::InvalidSpec {
+                problem: crate::error::SpecProblem::KeyAndAlgorithm,
+            }),
+            (Some(key), None) => Ok(key),
+            (None, algorithm) => PrivateKey::generate(algorithm.unwrap_or_default()),
+        }
+    }
+
+    fn from_pair(algorithm: KeyAlgorithm, pair: rcgen::KeyPair) -> PrivateKey {
         let public = PublicKey {
             algorithm,
-            spki,
+            spki: pair.subject_public_key_info(),
             raw: pair.public_key_raw().to_vec(),
         };
-        Ok(PrivateKey {
+        PrivateKey(Arc::new(KeyInner {
             algorithm,
             pair,
             public,
-        })
+        }))
     }
 
     /// Loads a key from PEM: `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY` (SEC1, P-256
     /// or P-384) or `PRIVATE KEY` (PKCS#8: RSA, ECDSA or Ed25519). Encrypted keys are
-    /// refused. `what` names the source in errors (a path, "CA key", ...).
-    pub fn from_pem_named(pem: &str, what: &str) -> Result<PrivateKey> {
-        let block = pem_util::decode_first(
+    /// refused.
+    pub fn from_pem(pem: &str) -> Result<PrivateKey> {
+        PrivateKey::from_pem_in(pem, &Origin::input("private key"))
+    }
+
+    /// Loads a DER key of unknown form (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_der(der: &[u8]) -> Result<PrivateKey> {
+        PrivateKey::from_der_in(der, &Origin::input("private key"))
+    }
+
+    /// Reads a private key as PEM or DER (any form [`PrivateKey::from_pem`] and
+    /// [`PrivateKey::from_der`] read), naming `what` in errors.
+    pub fn load(bytes: &[u8], what: impl Into<Origin>) -> Result<PrivateKey> {
+        let what = what.into();
+        match pem::detect(bytes, &what, "PRIVATE KEY")? {
+            Encoded::Pem(text) => PrivateKey::from_pem_in(text, &what),
+            Encoded::Der(der) => PrivateKey::from_der_in(der, &what),
+        }
+    }
+
+    pub(crate) fn from_pem_in(pem: &str, what: &Origin) -> Result<PrivateKey> {
+        let (label, der) = pem::decode_first(
             pem,
             &[
                 "RSA PRIVATE KEY",
@@ -375,47 +302,42 @@ impl PrivateKey {
             ],
             what,
         )?;
-        let der = Zeroizing::new(block.1);
-        match block.0.as_str() {
+        let der = Zeroizing::new(der);
+        match label.as_str() {
             "RSA PRIVATE KEY" => PrivateKey::from_pkcs1_der(&der, what),
             "EC PRIVATE KEY" => PrivateKey::from_sec1_der(&der, what),
-            "PRIVATE KEY" => PrivateKey::from_pkcs8_der_named(&der, what),
+            "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&der, what),
             _ => Err(Error::InvalidKey {
-                what: what.to_owned(),
-                reason: "encrypted private keys are not supported; decrypt it first".into(),
+                what: what.clone(),
+                problem: KeyProblem::Encrypted,
             }),
         }
     }
 
-    /// Loads a key from PEM (see [`PrivateKey::from_pem_named`]).
-    pub fn from_pem(pem: &str) -> Result<PrivateKey> {
-        PrivateKey::from_pem_named(pem, "private key")
-    }
-
-    /// Loads a DER key of unknown form (PKCS#8, PKCS#1 or SEC1).
-    pub fn from_der(der: &[u8]) -> Result<PrivateKey> {
-        let what = "private key";
-        PrivateKey::from_pkcs8_der_named(der, what)
+    fn from_der_in(der: &[u8], what: &Origin) -> Result<PrivateKey> {
+        PrivateKey::from_pkcs8_der(der, what)
             .or_else(|_| PrivateKey::from_pkcs1_der(der, what))
             .or_else(|_| PrivateKey::from_sec1_der(der, what))
             .map_err(|_| Error::InvalidKey {
-                what: what.to_owned(),
-                reason: "not a PKCS#8, PKCS#1 or SEC1 private key".into(),
+                what: what.clone(),
+                problem: KeyProblem::UnknownForm,
             })
     }
 
-    fn from_pkcs1_der(der: &[u8], what: &str) -> Result<PrivateKey> {
-        let rsa = aws_lc_rs::rsa::KeyPair::from_der(der).map_err(|e| Error::InvalidKey {
-            what: what.to_owned(),
-            reason: format!("not a PKCS#1 RSA private key: {e}"),
+    fn from_pkcs1_der(der: &[u8], what: &Origin) -> Result<PrivateKey> {
+        let rsa = aws_lc_rs::rsa::KeyPair::from_der(der).map_err(|_| Error::InvalidKey {
+            what: what.clone(),
+            problem: KeyProblem::Malformed {
+                form: "PKCS#1 RSA private key",
+            },
         })?;
-        let algorithm = KeyAlgorithm::from_rsa_bits(rsa.public_modulus_len() * 8, what)?;
+        let algorithm = rsa_algorithm(rsa.public_modulus_len() * 8, what)?;
         let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&rsa)
             .map_err(|e| Error::crypto("PKCS#8 encoding", e))?;
         PrivateKey::from_pkcs8_known(pkcs8.as_ref(), algorithm, what)
     }
 
-    fn from_sec1_der(der: &[u8], what: &str) -> Result<PrivateKey> {
+    fn from_sec1_der(der: &[u8], what: &Origin) -> Result<PrivateKey> {
         for (algorithm, lc) in [
             (
                 KeyAlgorithm::EcdsaP256,
@@ -434,62 +356,80 @@ impl PrivateKey {
             }
         }
         Err(Error::InvalidKey {
-            what: what.to_owned(),
-            reason: "not a SEC1 EC private key on P-256 or P-384".into(),
+            what: what.clone(),
+            problem: KeyProblem::Malformed {
+                form: "SEC1 EC private key on P-256 or P-384",
+            },
         })
     }
 
-    fn from_pkcs8_der_named(der: &[u8], what: &str) -> Result<PrivateKey> {
-        let bad = |reason: String| Error::InvalidKey {
-            what: what.to_owned(),
-            reason,
+    fn from_pkcs8_der(der: &[u8], what: &Origin) -> Result<PrivateKey> {
+        let bad = |problem: KeyProblem| Error::InvalidKey {
+            what: what.clone(),
+            problem,
         };
-        let info = pkcs8::PrivateKeyInfo::from_der(der)
-            .map_err(|e| bad(format!("not a PKCS#8 private key: {e}")))?;
+        let info = pkcs8::PrivateKeyInfo::from_der(der).map_err(|_| {
+            bad(KeyProblem::Malformed {
+                form: "PKCS#8 private key",
+            })
+        })?;
         let algorithm = match info.algorithm.oid {
             OID_RSA => {
-                let rsa = aws_lc_rs::rsa::KeyPair::from_pkcs8(der)
-                    .map_err(|e| bad(format!("bad RSA key: {e}")))?;
-                KeyAlgorithm::from_rsa_bits(rsa.public_modulus_len() * 8, what)?
+                let rsa = aws_lc_rs::rsa::KeyPair::from_pkcs8(der).map_err(|_| {
+                    bad(KeyProblem::Malformed {
+                        form: "PKCS#8 RSA private key",
+                    })
+                })?;
+                rsa_algorithm(rsa.public_modulus_len() * 8, what)?
             }
             OID_EC => match info.algorithm.parameters_oid() {
                 Ok(OID_P256) => KeyAlgorithm::EcdsaP256,
                 Ok(OID_P384) => KeyAlgorithm::EcdsaP384,
-                Ok(other) => return Err(bad(format!("unsupported elliptic curve {other}"))),
-                Err(_) => return Err(bad("EC key without a named curve".into())),
+                Ok(other) => {
+                    return Err(bad(KeyProblem::Curve {
+                        oid: other.to_string(),
+                    }));
+                }
+                Err(_) => return Err(bad(KeyProblem::NoNamedCurve)),
             },
             OID_ED25519 => KeyAlgorithm::Ed25519,
-            other => return Err(bad(format!("unsupported key algorithm {other}"))),
+            other => {
+                return Err(bad(KeyProblem::Algorithm {
+                    oid: other.to_string(),
+                }));
+            }
         };
         PrivateKey::from_pkcs8_known(der, algorithm, what)
     }
 
-    fn from_pkcs8_known(der: &[u8], algorithm: KeyAlgorithm, what: &str) -> Result<PrivateKey> {
+    fn from_pkcs8_known(der: &[u8], algorithm: KeyAlgorithm, what: &Origin) -> Result<PrivateKey> {
         let key = rustls_pki_types::PrivatePkcs8KeyDer::from(der.to_vec());
-        let pair = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&key, algorithm.rcgen_algorithm())
+        let pair = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&key, rcgen_algorithm(algorithm))
             .map_err(|e| Error::InvalidKey {
-                what: what.to_owned(),
-                reason: e.to_string(),
-            })?;
-        PrivateKey::from_pair(algorithm, pair)
+            what: what.clone(),
+            problem: KeyProblem::Backend {
+                detail: e.to_string(),
+            },
+        })?;
+        Ok(PrivateKey::from_pair(algorithm, pair))
     }
 
     /// The key's algorithm.
     pub fn algorithm(&self) -> KeyAlgorithm {
-        self.algorithm
+        self.0.algorithm
     }
 
     /// The public half.
     pub fn public_key(&self) -> &PublicKey {
-        &self.public
+        &self.0.public
     }
 
     /// The secret as PKCS#8 DER. An Ed25519 key comes out as PKCS#8 v1 (RFC 8410 §7,
     /// without the optional public key), the form `openssl genpkey` writes: OpenSSL 3.0
     /// refuses the v2 form the crypto backend produces.
     pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
-        let der = self.pair.serialized_der();
-        if self.algorithm == KeyAlgorithm::Ed25519 {
+        let der = self.0.pair.serialized_der();
+        if self.0.algorithm == KeyAlgorithm::Ed25519 {
             let v1 = pkcs8::PrivateKeyInfo::from_der(der).and_then(|mut info| {
                 info.public_key = None;
                 pkcs8::der::Encode::to_der(&info)
@@ -504,21 +444,21 @@ impl PrivateKey {
     /// The key as a `PRIVATE KEY` (PKCS#8) PEM block (v1 for Ed25519, see
     /// [`PrivateKey::to_pkcs8_der`]).
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(pem_util::encode("PRIVATE KEY", &self.to_pkcs8_der()))
+        Zeroizing::new(pem::encode("PRIVATE KEY", &self.to_pkcs8_der()))
     }
 
     /// The key in the PEM form kubeadm writes: `RSA PRIVATE KEY` (PKCS#1) for RSA,
     /// `EC PRIVATE KEY` (SEC1) for ECDSA; Ed25519 (which kubeadm lacks) as PKCS#8.
     pub fn to_pem(&self) -> Zeroizing<String> {
-        let pkcs8 = self.pair.serialized_der();
-        let converted: Result<(&str, Zeroizing<Vec<u8>>)> = match self.algorithm {
+        let pkcs8 = self.0.pair.serialized_der();
+        let converted: Result<(&str, Zeroizing<Vec<u8>>)> = match self.0.algorithm {
             KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
                 pkcs8::PrivateKeyInfo::from_der(pkcs8)
                     .map(|info| ("RSA PRIVATE KEY", Zeroizing::new(info.private_key.to_vec())))
                     .map_err(|e| Error::crypto("PKCS#1 encoding", e))
             }
             KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 => {
-                let lc = if self.algorithm == KeyAlgorithm::EcdsaP256 {
+                let lc = if self.0.algorithm == KeyAlgorithm::EcdsaP256 {
                     &lc_sig::ECDSA_P256_SHA256_ASN1_SIGNING
                 } else {
                     &lc_sig::ECDSA_P384_SHA384_ASN1_SIGNING
@@ -535,7 +475,7 @@ impl PrivateKey {
             KeyAlgorithm::Ed25519 => return self.to_pkcs8_pem(),
         };
         match converted {
-            Ok((label, der)) => Zeroizing::new(pem_util::encode(label, &der)),
+            Ok((label, der)) => Zeroizing::new(pem::encode(label, &der)),
             // The PKCS#8 document was produced or validated by aws-lc itself, so the
             // conversions cannot fail in practice; PKCS#8 is still a correct encoding.
             Err(_) => self.to_pkcs8_pem(),
@@ -544,49 +484,32 @@ impl PrivateKey {
 
     /// Signs `message` with the algorithm's X.509 signature scheme.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
-        self.pair
+        self.0
+            .pair
             .sign(message)
             .map_err(|e| Error::crypto("signing", e))
     }
 
     /// Whether `public` is this key's public half.
     pub fn matches(&self, public: &PublicKey) -> bool {
-        self.public.spki == public.spki
+        self.0.public.spki == public.spki
     }
 }
 
-impl Clone for PrivateKey {
-    fn clone(&self) -> Self {
-        let der = self.to_pkcs8_der();
-        // A PKCS#8 document this key produced always loads again.
-        match PrivateKey::from_pkcs8_known(&der, self.algorithm, "private key") {
-            Ok(key) => key,
-            Err(_) => unreachable!("a key's own PKCS#8 encoding must load"), // ok: own encoding
-        }
+impl PartialEq for PrivateKey {
+    /// Two keys are equal when they are the same key (their public halves are).
+    fn eq(&self, other: &PrivateKey) -> bool {
+        self.0.public == other.0.public
     }
 }
+
+impl Eq for PrivateKey {}
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrivateKey")
-            .field("algorithm", &self.algorithm)
+            .field("algorithm", &self.0.algorithm)
             .finish_non_exhaustive()
-    }
-}
-
-impl PublicKeyData for PrivateKey {
-    fn der_bytes(&self) -> &[u8] {
-        self.pair.der_bytes()
-    }
-
-    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
-        self.pair.algorithm()
-    }
-}
-
-impl SigningKey for PrivateKey {
-    fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
-        self.pair.sign(msg)
     }
 }
 
@@ -650,34 +573,37 @@ mod tests {
     }
 
     #[test]
-    fn algorithm_names_parse_both_spellings() {
-        assert_eq!(
-            "ecdsa-p384".parse::<KeyAlgorithm>().unwrap(),
-            KeyAlgorithm::EcdsaP384
+    fn one_loader_takes_pem_or_der() {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let from_pem = PrivateKey::load(key.to_pem().as_bytes(), "key.pem").unwrap();
+        let from_der = PrivateKey::load(&key.to_pkcs8_der(), "key.der").unwrap();
+        assert_eq!(from_pem, key);
+        assert_eq!(from_der, key);
+        let public = PublicKey::load(key.public_key().spki_der(), "pub.der").unwrap();
+        assert_eq!(&public, key.public_key());
+        let err = PrivateKey::load(b"\x30\x03\x02\x01\x00", "junk.der").unwrap_err();
+        assert!(
+            err.to_string().starts_with("junk.der: invalid key"),
+            "{err}"
         );
-        assert_eq!(
-            "RSA-4096".parse::<KeyAlgorithm>().unwrap(),
-            KeyAlgorithm::Rsa4096
-        );
-        assert!("dsa".parse::<KeyAlgorithm>().is_err());
+        assert!(matches!(
+            err,
+            Error::InvalidKey {
+                problem: KeyProblem::UnknownForm,
+                ..
+            }
+        ));
     }
-}
 
-/// DER of a TLV with definite, minimal length.
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 4);
-    out.push(tag);
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
+    #[test]
+    fn cloning_shares_the_key_and_two_loads_are_equal() {
+        let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        let clone = key.clone();
+        assert!(Arc::ptr_eq(&key.0, &clone.0));
+        assert_eq!(PrivateKey::from_pem(&key.to_pem()).unwrap(), key);
+        assert_ne!(PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(), key);
+        assert!(PrivateKey::given_or_generated(Some(key), Some(KeyAlgorithm::Ed25519)).is_err());
     }
-    out.extend_from_slice(content);
-    out
 }
 
 /// The DER `SubjectPublicKeyInfo` of a public key of `algorithm` with `raw` as its
@@ -701,12 +627,12 @@ fn canonical_spki(algorithm: KeyAlgorithm, raw: &[u8]) -> Vec<u8> {
         KeyAlgorithm::EcdsaP384 => P384,
         KeyAlgorithm::Ed25519 => ED25519,
     };
-    let mut bits = Vec::with_capacity(raw.len() + 1);
-    bits.push(0);
-    bits.extend_from_slice(raw);
-    let mut content = alg.to_vec();
-    content.extend(der_tlv(0x03, &bits));
-    der_tlv(0x30, &content)
+    let mut out = Vec::with_capacity(alg.len() + raw.len() + 8);
+    crate::der::tlv(&mut out, crate::der::SEQUENCE, |o| {
+        o.extend_from_slice(alg);
+        crate::der::bit_string(o, raw);
+    });
+    out
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@
 //!
 //! ```
 //! use std::time::SystemTime;
-//! use kpki_core::kube_csr::KubeCsr;
-//! use kpki_core::policy::{SignerPolicy, Usage};
-//! use kpki_core::{CaRequest, CertificateAuthority, Csr, Identity, KeyAlgorithm, PrivateKey, SubjectAltNames};
+//! use kpki_core::{
+//!     CaRequest, CertificateAuthority, Csr, Identity, KeyAlgorithm, KubeCsr, PrivateKey,
+//!     SignerPolicy, SubjectAltNames, Usage,
+//! };
 //!
 //! # fn main() -> Result<(), kpki_core::Error> {
 //! let now = SystemTime::now();
@@ -45,8 +46,10 @@ use serde_json::{Map, Value};
 use crate::ca::CertificateAuthority;
 use crate::certificate::Certificate;
 use crate::csr::Csr;
-use crate::error::{Error, Result};
-use crate::policy::{SignerPolicy, SigningRequest, Usage, check_signer_name, check_usage_list};
+use crate::duration::rfc3339;
+use crate::error::{Error, Origin, PolicyRule, RequestProblem, Result};
+use crate::policy::{SignerPolicy, SigningRequest, check_signer_name};
+use crate::profile::{Usage, check_usage_list};
 
 /// The API group and version of the objects.
 pub const API_VERSION: &str = "certificates.k8s.io/v1";
@@ -136,32 +139,18 @@ fn check_expiration(seconds: Option<i64>) -> Result<()> {
             return Err(Error::InvalidSigningRequest {
                 field: "spec.expirationSeconds".into(),
                 value: s.to_string(),
-                reason: "may not specify a duration less than 600 seconds (10 minutes)".into(),
+                problem: RequestProblem::TooShort,
             });
         }
         if s > i64::from(i32::MAX) {
             return Err(Error::InvalidSigningRequest {
                 field: "spec.expirationSeconds".into(),
                 value: s.to_string(),
-                reason: "must fit a 32-bit integer".into(),
+                problem: RequestProblem::TooLong,
             });
         }
     }
     Ok(())
-}
-
-/// RFC 3339 in UTC, seconds precision (`2026-11-26T09:44:57Z`), as the API writes times.
-fn rfc3339(t: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 impl KubeCsr {
@@ -199,6 +188,25 @@ impl KubeCsr {
         })
     }
 
+    /// As [`KubeCsr::new`], with the built-in signer's default usages for the request's
+    /// key when `usages` is empty ([`SignerPolicy::usages_for`]; a signer of your own
+    /// needs them given).
+    pub fn for_csr(
+        name: impl Into<String>,
+        signer_name: impl Into<String>,
+        request: Csr,
+        usages: Vec<Usage>,
+        expiration_seconds: Option<i64>,
+    ) -> Result<KubeCsr> {
+        let signer_name = signer_name.into();
+        let usages = if usages.is_empty() {
+            SignerPolicy::usages_for(&signer_name, request.public_key().algorithm())?
+        } else {
+            usages
+        };
+        KubeCsr::new(name, signer_name, request, usages, expiration_seconds)
+    }
+
     /// Reads exactly one object from YAML (or JSON, which is YAML).
     pub fn from_yaml(text: &str) -> Result<KubeCsr> {
         KubeCsr::single(KubeCsr::read_all(text, "CertificateSigningRequest")?)
@@ -225,6 +233,14 @@ impl KubeCsr {
     /// YAML or JSON. `what` names the source in errors.
     pub fn read_all(text: &str, what: &str) -> Result<Vec<KubeCsr>> {
         KubeCsr::read_document(text, what).map(|d| d.items)
+    }
+
+    /// As [`KubeCsr::read_document`], from the bytes of a file (or any input) named
+    /// `what`.
+    pub fn load_document(bytes: &[u8], what: &str) -> Result<KubeCsrDocument> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| object_error(what, "not UTF-8 text (YAML or JSON)"))?;
+        KubeCsr::read_document(text, what)
     }
 
     /// As [`KubeCsr::read_all`], also telling whether the text held a list (so that
@@ -289,7 +305,7 @@ impl KubeCsr {
             .map_err(|e| object_error(&what, format!("spec.request is not base64: {e}")))?;
         let pem_text = String::from_utf8(pem_bytes)
             .map_err(|_| object_error(&what, "spec.request is not PEM text"))?;
-        let request = Csr::from_pem_named(&pem_text, &format!("{what}: spec.request"))?;
+        let request = Csr::from_pem_in(&pem_text, &Origin::input(format!("{what}: spec.request")))?;
         let usages = Usage::parse_list(&wire.spec.usages)?;
         let mut obj = KubeCsr::new(
             name,
@@ -323,8 +339,10 @@ impl KubeCsr {
                 })?;
                 let text = String::from_utf8(pem)
                     .map_err(|_| object_error(&what, "status.certificate is not PEM text"))?;
-                let chain =
-                    Certificate::chain_from_pem(&text, &format!("{what}: status.certificate"))?;
+                let chain = Certificate::chain_from_pem_in(
+                    &text,
+                    &Origin::input(format!("{what}: status.certificate")),
+                )?;
                 obj.certificate = chain.into_iter().next();
             }
         }
@@ -438,24 +456,25 @@ impl KubeCsr {
         policy: &SignerPolicy,
         now: SystemTime,
     ) -> Result<KubeCsr> {
-        let refuse = |reason: String| Error::PolicyRefused {
+        let refuse = |rule| Error::PolicyRefused {
             signer: policy.signer_name.clone(),
-            reason,
+            rule,
         };
         if self.signer_name != policy.signer_name {
-            return Err(refuse(format!(
-                "{:?} asks for signer {:?}",
-                self.name, self.signer_name
-            )));
+            return Err(refuse(PolicyRule::WrongSigner {
+                object: self.name.clone(),
+                requested: self.signer_name.clone(),
+            }));
         }
         if self.is_denied() || self.has_condition("Failed") {
-            return Err(refuse(format!(
-                "{:?} is already denied or failed",
-                self.name
-            )));
+            return Err(refuse(PolicyRule::AlreadyDenied {
+                object: self.name.clone(),
+            }));
         }
         if self.certificate.is_some() {
-            return Err(refuse(format!("{:?} already has a certificate", self.name)));
+            return Err(refuse(PolicyRule::AlreadyIssued {
+                object: self.name.clone(),
+            }));
         }
         let certificate = ca.sign_csr(&self.request, policy, &self.signing_request(), now)?;
         let mut out = self.clone();
@@ -554,7 +573,8 @@ struct WireCondition {
 mod tests {
     use super::*;
     use crate::identity::Identity;
-    use crate::key::{KeyAlgorithm, PrivateKey};
+    use crate::key::PrivateKey;
+    use crate::names::KeyAlgorithm;
     use crate::san::SubjectAltNames;
 
     fn csr() -> Csr {

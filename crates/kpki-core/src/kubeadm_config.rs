@@ -7,16 +7,78 @@
 //! [`Error::KubeadmConfig`] naming the field.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cluster::ClusterSpec;
-use crate::error::{Error, Result};
-use crate::identity::NodeName;
-use crate::key::KeyAlgorithm;
-use crate::san::{ClusterNetwork, DnsName, Endpoint, IpCidr, SubjectAltNames};
+use crate::dns::{DnsName, NodeName};
+use crate::duration::GoDuration;
+use crate::error::{
+    ADVERTISE_ADDRESS_FIELD, Choice, ConfigProblem, Error, NODE_NAME_FIELD, NetworkField,
+    NetworkProblem, Result,
+};
+use crate::kubeconfig::ClusterName;
+use crate::names::KeyAlgorithm;
+use crate::san::{Endpoint, IpCidr, SubjectAltNames, parse_cidrs, parse_ip};
+
+/// kubeadm's root directory: where a kubeadm configuration's absolute paths live.
+pub const KUBEADM_ROOT: &str = "/etc/kubernetes";
+
+/// Where the certificates go under the kubeadm root (kubeadm's `certificatesDir`), as
+/// a relative path: `pki` by default.
+///
+/// The rule, the same for every door: kpki writes everything under the directory it is
+/// given, which stands for kubeadm's `/etc/kubernetes`. So `certificatesDir:
+/// /etc/kubernetes/pki` (kubeadm's default) is `<dir>/pki`, `/etc/kubernetes/certs` is
+/// `<dir>/certs`, a relative `certs` is `<dir>/certs` too, and any other path — absolute
+/// outside `/etc/kubernetes`, or one that climbs out with `..` — is refused rather than
+/// written somewhere the caller did not name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CertificatesDir(PathBuf);
+
+impl CertificatesDir {
+    /// Applies the rule above to a `certificatesDir` value.
+    pub fn from_kubeadm(value: &str) -> Result<CertificatesDir> {
+        let refuse = || Error::KubeadmConfig {
+            file: None,
+            field: "certificatesDir".into(),
+            problem: ConfigProblem::CertificatesDir {
+                value: value.to_owned(),
+            },
+        };
+        let path = Path::new(value.trim());
+        let relative = if path.is_absolute() {
+            path.strip_prefix(KUBEADM_ROOT).map_err(|_| refuse())?
+        } else {
+            path
+        };
+        let mut out = PathBuf::new();
+        for c in relative.components() {
+            match c {
+                Component::Normal(part) => out.push(part),
+                Component::CurDir => {}
+                _ => return Err(refuse()),
+            }
+        }
+        if out.as_os_str().is_empty() {
+            return Err(refuse());
+        }
+        Ok(CertificatesDir(out))
+    }
+
+    /// The path, relative to the kubeadm root.
+    pub fn as_path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Default for CertificatesDir {
+    /// `pki`.
+    fn default() -> Self {
+        CertificatesDir(PathBuf::from("pki"))
+    }
+}
 
 /// The PKI-relevant settings of a kubeadm configuration file, validated.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,15 +103,17 @@ pub struct KubeadmConfig {
     /// `etcd.local.peerCertSANs`.
     pub etcd_peer_cert_sans: SubjectAltNames,
     /// `clusterName`.
-    pub cluster_name: Option<String>,
-    /// `certificatesDir`.
-    pub certificates_dir: Option<PathBuf>,
+    pub cluster_name: Option<ClusterName>,
+    /// `certificatesDir`, under the kubeadm root ([`CertificatesDir`]).
+    pub certificates_dir: Option<CertificatesDir>,
     /// `encryptionAlgorithm`.
     pub key_algorithm: Option<KeyAlgorithm>,
     /// `certificateValidityPeriod` (v1beta4).
     pub leaf_validity: Option<Duration>,
     /// `caCertificateValidityPeriod` (v1beta4).
     pub ca_validity: Option<Duration>,
+    /// The file it was read from ([`KubeadmConfig::load`]), named in errors about it.
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -123,11 +187,17 @@ struct EtcdLocal {
     peer_cert_sans: Option<Vec<String>>,
 }
 
-fn field_err(field: &str, reason: impl std::fmt::Display) -> Error {
+fn field_err(field: &str, problem: ConfigProblem) -> Error {
     Error::KubeadmConfig {
+        file: None,
         field: field.to_owned(),
-        reason: reason.to_string(),
+        problem,
     }
+}
+
+/// The error of a field whose value the core's own parser refused.
+fn invalid(field: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |e| field_err(field, ConfigProblem::Invalid(Box::new(e)))
 }
 
 /// The key path (`localAPIEndpoint.bindPort`) of the value at 1-based `line`:`column`
@@ -173,38 +243,29 @@ fn key_path_at(yaml: &str, line: usize, column: usize) -> Option<String> {
     (!path.is_empty()).then(|| path.join("."))
 }
 
-/// Parses a Go duration (`8760h0m0s`, `87600h`, `90m`, `1h30m`, `3600s`).
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    let mut total = 0f64;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        let (num, tail) = rest.split_at(num_end);
-        let value: f64 = num.parse().ok()?;
-        let unit_end = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_end);
-        let scale = match unit {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += value * scale;
-        rest = tail;
-    }
-    // try_: a duration beyond u64 seconds ("99999999999999999999h") is refused, not a panic.
-    Duration::try_from_secs_f64(total).ok()
-}
-
 impl KubeadmConfig {
+    /// Reads a kubeadm configuration file's contents, naming `file` in errors.
+    pub fn load(bytes: &[u8], file: &Path) -> Result<KubeadmConfig> {
+        let in_file = |e: Error| match e {
+            Error::KubeadmConfig { field, problem, .. } => Error::KubeadmConfig {
+                file: Some(file.to_path_buf()),
+                field,
+                problem,
+            },
+            other => other,
+        };
+        let text = crate::pem::text(bytes, &crate::error::Origin::File(file.to_path_buf()))?;
+        let mut config = KubeadmConfig::from_yaml(text).map_err(in_file)?;
+        config.file = Some(file.to_path_buf());
+        Ok(config)
+    }
+
+    /// Reads the kubeadm configuration file at `path` ([`KubeadmConfig::load`] of its
+    /// contents; a file that cannot be read is an [`Error::Io`] naming it).
+    pub fn read(path: &Path) -> Result<KubeadmConfig> {
+        KubeadmConfig::load(&crate::files::read_file(path)?, path)
+    }
+
     /// Reads a kubeadm configuration file (one or more YAML documents).
     pub fn from_yaml(yaml: &str) -> Result<KubeadmConfig> {
         let docs: Vec<Doc> = serde_saphyr::from_multiple(yaml).map_err(|e| {
@@ -216,7 +277,12 @@ impl KubeadmConfig {
                     usize::try_from(l.column()).ok()?,
                 )
             });
-            field_err(field.as_deref().unwrap_or("document"), e)
+            field_err(
+                field.as_deref().unwrap_or("document"),
+                ConfigProblem::Syntax {
+                    detail: e.to_string(),
+                },
+            )
         })?;
         let mut cfg = KubeadmConfig::default();
         let mut saw_kubeadm = false;
@@ -228,7 +294,9 @@ impl KubeadmConfig {
             if version != "v1beta3" && version != "v1beta4" {
                 return Err(field_err(
                     "apiVersion",
-                    format!("{api:?} is not supported (use kubeadm.k8s.io/v1beta3 or v1beta4)"),
+                    ConfigProblem::ApiVersion {
+                        value: api.to_owned(),
+                    },
                 ));
             }
             saw_kubeadm = true;
@@ -239,10 +307,7 @@ impl KubeadmConfig {
             }
         }
         if !saw_kubeadm {
-            return Err(field_err(
-                "apiVersion",
-                "no kubeadm.k8s.io/v1beta3 or v1beta4 document found",
-            ));
+            return Err(field_err("apiVersion", ConfigProblem::NoKubeadmDocument));
         }
         Ok(cfg)
     }
@@ -253,24 +318,24 @@ impl KubeadmConfig {
             .as_ref()
             .and_then(|n| n.name.as_deref())
         {
-            self.node_name =
-                Some(NodeName::new(name).map_err(|e| field_err("nodeRegistration.name", e))?);
+            self.node_name = Some(NodeName::new(name).map_err(invalid(NODE_NAME_FIELD))?);
         }
         if let Some(ep) = &doc.local_api_endpoint {
             if let Some(a) = ep.advertise_address.as_deref() {
-                self.advertise_address = Some(a.parse().map_err(|_| {
-                    field_err(
-                        "localAPIEndpoint.advertiseAddress",
-                        format!("{a:?} is not an IP address"),
-                    )
-                })?);
+                self.advertise_address = Some(
+                    parse_ip(a, NetworkField::AdvertiseAddress)
+                        .map_err(invalid(ADVERTISE_ADDRESS_FIELD))?,
+                );
             }
             if let Some(p) = ep.bind_port {
                 let port = u16::try_from(p).ok().filter(|p| *p != 0).ok_or_else(|| {
-                    field_err(
-                        "localAPIEndpoint.bindPort",
-                        format!("{p} is not a port from 1 to 65535"),
-                    )
+                    invalid("localAPIEndpoint.bindPort")(Error::InvalidNetwork {
+                        field: NetworkField::BindPort,
+                        value: p.to_string(),
+                        problem: NetworkProblem::Port {
+                            port: p.to_string(),
+                        },
+                    })
                 })?;
                 self.bind_port = Some(port);
             }
@@ -284,59 +349,47 @@ impl KubeadmConfig {
             .as_deref()
             .filter(|s| !s.is_empty())
         {
-            self.control_plane_endpoint = Some(
-                ep.parse()
-                    .map_err(|e| field_err("controlPlaneEndpoint", e))?,
-            );
+            self.control_plane_endpoint =
+                Some(ep.parse().map_err(invalid("controlPlaneEndpoint"))?);
         }
         if let Some(n) = &doc.networking {
             if let Some(s) = n.service_subnet.as_deref() {
-                let subnets = s
-                    .split(',')
-                    .map(|c| c.parse::<IpCidr>())
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| field_err("networking.serviceSubnet", e))?;
-                self.service_subnets = Some(subnets);
+                self.service_subnets = Some(
+                    parse_cidrs(s, NetworkField::ServiceCidr)
+                        .map_err(invalid("networking.serviceSubnet"))?,
+                );
             }
             if let Some(d) = n.dns_domain.as_deref() {
-                self.dns_domain =
-                    Some(DnsName::new(d).map_err(|e| field_err("networking.dnsDomain", e))?);
+                self.dns_domain = Some(DnsName::new(d).map_err(invalid("networking.dnsDomain"))?);
             }
         }
         if let Some(sans) = doc.api_server.as_ref().and_then(|a| a.cert_sans.as_ref()) {
             self.apiserver_cert_sans =
-                SubjectAltNames::parse(sans).map_err(|e| field_err("apiServer.certSANs", e))?;
+                SubjectAltNames::parse(sans).map_err(invalid("apiServer.certSANs"))?;
         }
         if let Some(local) = doc.etcd.as_ref().and_then(|e| e.local.as_ref()) {
             if let Some(s) = &local.server_cert_sans {
-                self.etcd_server_cert_sans = SubjectAltNames::parse(s)
-                    .map_err(|e| field_err("etcd.local.serverCertSANs", e))?;
+                self.etcd_server_cert_sans =
+                    SubjectAltNames::parse(s).map_err(invalid("etcd.local.serverCertSANs"))?;
             }
             if let Some(s) = &local.peer_cert_sans {
-                self.etcd_peer_cert_sans = SubjectAltNames::parse(s)
-                    .map_err(|e| field_err("etcd.local.peerCertSANs", e))?;
+                self.etcd_peer_cert_sans =
+                    SubjectAltNames::parse(s).map_err(invalid("etcd.local.peerCertSANs"))?;
             }
         }
         if let Some(name) = &doc.cluster_name {
-            if name.is_empty() || name.chars().any(char::is_control) {
-                return Err(field_err(
-                    "clusterName",
-                    format!("{name:?} is empty or has control characters"),
-                ));
-            }
-            self.cluster_name = Some(name.clone());
+            self.cluster_name = Some(name.parse().map_err(invalid("clusterName"))?);
         }
         if let Some(dir) = &doc.certificates_dir {
-            self.certificates_dir = Some(PathBuf::from(dir));
+            self.certificates_dir = Some(CertificatesDir::from_kubeadm(dir)?);
         }
         if let Some(alg) = doc.encryption_algorithm.as_deref() {
             self.key_algorithm = Some(KeyAlgorithm::from_kubeadm_name(alg).ok_or_else(|| {
-                field_err(
-                    "encryptionAlgorithm",
-                    format!(
-                        "{alg:?} (expected RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384)"
-                    ),
-                )
+                invalid("encryptionAlgorithm")(Error::UnknownChoice {
+                    field: Choice::KeyAlgorithm,
+                    value: alg.to_owned(),
+                    expected: "RSA-2048, RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384",
+                })
             })?);
         }
         if self.key_algorithm.is_none()
@@ -361,65 +414,10 @@ impl KubeadmConfig {
             ),
         ] {
             if let Some(v) = value.as_deref() {
-                *slot = Some(parse_go_duration(v).ok_or_else(|| {
-                    field_err(field, format!("{v:?} is not a duration like 8760h0m0s"))
-                })?);
+                *slot = Some(v.parse::<GoDuration>().map_err(invalid(field))?.get());
             }
         }
         Ok(())
-    }
-
-    /// Applies the file's settings to `spec` (settings the file leaves out are kept).
-    pub fn apply_to(&self, spec: &mut ClusterSpec) {
-        let n = &mut spec.network;
-        if let Some(v) = &self.node_name {
-            n.node_name = v.clone();
-        }
-        if let Some(v) = self.advertise_address {
-            n.advertise_address = v;
-        }
-        if let Some(v) = self.bind_port {
-            n.bind_port = v;
-        }
-        if let Some(v) = &self.control_plane_endpoint {
-            n.control_plane_endpoint = Some(v.clone());
-        }
-        if let Some(v) = &self.service_subnets {
-            n.service_subnets = v.clone();
-        }
-        if let Some(v) = &self.dns_domain {
-            n.dns_domain = v.clone();
-        }
-        n.apiserver_extra_sans.extend(&self.apiserver_cert_sans);
-        n.etcd_server_extra_sans.extend(&self.etcd_server_cert_sans);
-        n.etcd_peer_extra_sans.extend(&self.etcd_peer_cert_sans);
-        if let Some(v) = &self.cluster_name {
-            spec.cluster_name = v.clone();
-        }
-        if let Some(v) = self.key_algorithm {
-            spec.key_algorithm = v;
-        }
-        if let Some(v) = self.leaf_validity {
-            spec.leaf_validity = v;
-        }
-        if let Some(v) = self.ca_validity {
-            spec.ca_validity = v;
-        }
-    }
-
-    /// A spec from the file alone; node name and advertise address must be in it.
-    pub fn to_cluster_spec(&self) -> Result<ClusterSpec> {
-        let node = self
-            .node_name
-            .clone()
-            .ok_or_else(|| field_err("nodeRegistration.name", "missing"))?;
-        let addr = self
-            .advertise_address
-            .ok_or_else(|| field_err("localAPIEndpoint.advertiseAddress", "missing"))?;
-        let mut spec = ClusterSpec::new(ClusterNetwork::new(node, addr));
-        self.apply_to(&mut spec);
-        spec.validate()?;
-        Ok(spec)
     }
 }
 
@@ -438,8 +436,8 @@ mod tests {
         assert_eq!(cfg.leaf_validity, Some(Duration::from_secs(365 * 86400)));
         assert_eq!(cfg.ca_validity, Some(Duration::from_secs(3650 * 86400)));
         assert_eq!(cfg.etcd_server_cert_sans.len(), 1);
-        let spec = cfg.to_cluster_spec().unwrap();
-        assert_eq!(spec.network.bind_port, 6443);
+        assert_eq!(cfg.bind_port, Some(6443));
+        assert_eq!(cfg.certificates_dir, None);
     }
 
     #[test]
@@ -525,12 +523,57 @@ mod tests {
     }
 
     #[test]
-    fn go_durations_parse() {
-        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("90s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_go_duration("ten days"), None);
-        assert_eq!(parse_go_duration(""), None);
-        // Found by fuzzing: a value past u64 seconds panicked in Duration::from_secs_f64.
-        assert_eq!(parse_go_duration("99999999999999999999h"), None);
+    fn certificates_dir_is_placed_under_the_root_by_one_rule() {
+        for (value, under_root) in [
+            ("/etc/kubernetes/pki", "pki"),
+            ("/etc/kubernetes/certs/", "certs"),
+            ("pki", "pki"),
+            ("./secrets/pki", "secrets/pki"),
+        ] {
+            let dir = CertificatesDir::from_kubeadm(value).unwrap();
+            assert_eq!(dir.as_path(), Path::new(under_root), "{value}");
+        }
+        for bad in [
+            "/srv/pki",
+            "/etc/kubernetes",
+            "../pki",
+            "/etc/kubernetes/../x",
+            "",
+        ] {
+            let err = CertificatesDir::from_kubeadm(bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::KubeadmConfig { field, problem: ConfigProblem::CertificatesDir { .. }, .. } if field == "certificatesDir"),
+                "{bad:?}: {err}"
+            );
+        }
+        let cfg = KubeadmConfig::from_yaml(&V1BETA4.replace(
+            "encryptionAlgorithm",
+            "certificatesDir: /etc/kubernetes/pki\nencryptionAlgorithm",
+        ))
+        .unwrap();
+        assert_eq!(cfg.certificates_dir, Some(CertificatesDir::default()));
+    }
+
+    #[test]
+    fn a_wrong_value_keeps_the_core_error_as_its_cause() {
+        let bad = V1BETA4.replace("10.96.0.0/12,", "10.96.0.0/40,");
+        match KubeadmConfig::from_yaml(&bad).unwrap_err() {
+            Error::KubeadmConfig {
+                field,
+                problem: ConfigProblem::Invalid(inner),
+                ..
+            } => {
+                assert_eq!(field, "networking.serviceSubnet");
+                assert!(matches!(
+                    *inner,
+                    Error::InvalidNetwork {
+                        field: NetworkField::ServiceCidr,
+                        problem: NetworkProblem::PrefixTooLong { max: 32 },
+                        ..
+                    }
+                ));
+            }
+            other => panic!("{other}"),
+        }
     }
 }

@@ -11,11 +11,64 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::certificate::Certificate;
-use crate::error::{Error, Result};
+use crate::error::{Error, KubeconfigProblem, NameField, NameProblem, Origin, Result};
 use crate::key::PrivateKey;
+
+/// kubeadm's cluster name in kubeconfigs.
+pub const DEFAULT_CLUSTER_NAME: &str = "kubernetes";
+
+/// The name of a cluster in kubeconfigs (`clusterName`): non-empty, no control
+/// characters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClusterName(String);
+
+impl ClusterName {
+    /// Validates a cluster name.
+    pub fn new(name: impl Into<String>) -> Result<ClusterName> {
+        let name = name.into();
+        let problem = if name.is_empty() {
+            NameProblem::Empty
+        } else if let Some(character) = name.chars().find(|c| c.is_control()) {
+            NameProblem::ControlCharacter { character }
+        } else {
+            return Ok(ClusterName(name));
+        };
+        Err(Error::InvalidName {
+            field: NameField::ClusterName,
+            value: name,
+            problem,
+        })
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ClusterName {
+    /// kubeadm's `kubernetes`.
+    fn default() -> Self {
+        ClusterName(DEFAULT_CLUSTER_NAME.to_owned())
+    }
+}
+
+impl fmt::Display for ClusterName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for ClusterName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ClusterName::new(s)
+    }
+}
 
 /// A cluster entry.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Cluster {
     /// The entry's name (kubeadm: the cluster name, `kubernetes`).
     pub name: String,
@@ -31,6 +84,7 @@ pub struct Cluster {
 
 /// A user entry.
 #[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct User {
     /// The entry's name (kubeadm: the certificate's CN).
     pub name: String,
@@ -67,6 +121,7 @@ impl fmt::Debug for User {
 
 /// A context entry.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Context {
     /// The entry's name (kubeadm: `<user>@<cluster>`).
     pub name: String,
@@ -91,7 +146,64 @@ pub struct Kubeconfig {
     pub current_context: String,
 }
 
+impl Cluster {
+    /// A cluster entry for the API server at `server`: named `name` (kubeadm's
+    /// `kubernetes` when `None`), trusting `ca_bundle` (PEM; checked to hold
+    /// certificates) when given.
+    pub fn new(name: Option<&str>, server: &str, ca_bundle: Option<&str>) -> Result<Cluster> {
+        if let Some(pem) = ca_bundle {
+            Certificate::chain_from_pem_in(pem, &Origin::input("CA bundle"))?;
+        }
+        Ok(Cluster {
+            name: name.unwrap_or(DEFAULT_CLUSTER_NAME).to_owned(),
+            server: server.to_owned(),
+            certificate_authority_data: ca_bundle.map(|p| p.as_bytes().to_vec()),
+            ..Cluster::default()
+        })
+    }
+}
+
 impl Kubeconfig {
+    /// kubeadm's shape for a client certificate, checked: the key must be the
+    /// certificate's, and the user is named after the certificate's CN unless
+    /// `user_name` says otherwise.
+    pub fn for_client(
+        cluster: &Cluster,
+        certificate: &Certificate,
+        key: &PrivateKey,
+        user_name: Option<&str>,
+    ) -> Result<Kubeconfig> {
+        let info = certificate.info()?;
+        if !key.matches(&info.public_key) {
+            return Err(Error::KeyMismatch {
+                what: "kubeconfig client certificate".into(),
+            });
+        }
+        let user = user_name.map_or_else(
+            || info.subject_common_name.clone().unwrap_or_default(),
+            str::to_owned,
+        );
+        let ca_pem = cluster
+            .certificate_authority_data
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let mut kc = Kubeconfig::with_client_certificate(
+            &cluster.name,
+            &cluster.server,
+            &ca_pem,
+            &user,
+            certificate,
+            key,
+        );
+        if let Some(c) = kc.clusters.first_mut() {
+            c.certificate_authority_data = cluster.certificate_authority_data.clone();
+            c.certificate_authority = cluster.certificate_authority.clone();
+            c.tls_server_name = cluster.tls_server_name.clone();
+        }
+        Ok(kc)
+    }
+
     /// kubeadm's shape: one cluster `cluster_name` at `server` trusting `ca_pem`, one
     /// user named after the certificate's CN with embedded certificate and key, and the
     /// context `<user>@<cluster>` selected.
@@ -145,11 +257,16 @@ impl Kubeconfig {
             .and_then(|(_, _, u)| u.client_certificate_data.as_ref())
         {
             Some(pem) => {
+                let field = "client-certificate-data";
                 let text = std::str::from_utf8(pem).map_err(|_| Error::InvalidKubeconfig {
-                    what: "kubeconfig".into(),
-                    reason: "client-certificate-data is not PEM text".into(),
+                    what: Origin::input("kubeconfig"),
+                    problem: KubeconfigProblem::NotPemText { field },
                 })?;
-                Certificate::from_pem_named(text, "kubeconfig client-certificate-data").map(Some)
+                Certificate::load(
+                    text.as_bytes(),
+                    Origin::input(format!("kubeconfig {field}")),
+                )
+                .map(Some)
             }
             None => Ok(None),
         }
@@ -162,11 +279,13 @@ impl Kubeconfig {
             .and_then(|(_, _, u)| u.client_key_data.as_ref())
         {
             Some(pem) => {
+                let field = "client-key-data";
                 let text = std::str::from_utf8(pem).map_err(|_| Error::InvalidKubeconfig {
-                    what: "kubeconfig".into(),
-                    reason: "client-key-data is not PEM text".into(),
+                    what: Origin::input("kubeconfig"),
+                    problem: KubeconfigProblem::NotPemText { field },
                 })?;
-                PrivateKey::from_pem_named(text, "kubeconfig client-key-data").map(Some)
+                PrivateKey::from_pem_in(text, &Origin::input(format!("kubeconfig {field}")))
+                    .map(Some)
             }
             None => Ok(None),
         }
@@ -182,8 +301,8 @@ impl Kubeconfig {
             .current()
             .map(|(_, _, u)| u.name.clone())
             .ok_or_else(|| Error::InvalidKubeconfig {
-                what: "kubeconfig".into(),
-                reason: "no current context".into(),
+                what: Origin::input("kubeconfig"),
+                problem: KubeconfigProblem::NoCurrentContext,
             })?;
         if let Some(u) = self.users.iter_mut().find(|u| u.name == user_name) {
             u.client_certificate_data = Some(certificate.to_pem().into_bytes());
@@ -251,25 +370,32 @@ impl Kubeconfig {
         serde_saphyr::to_string(&wire)
             .map(Zeroizing::new)
             .map_err(|e| Error::InvalidKubeconfig {
-                what: "kubeconfig".into(),
-                reason: e.to_string(),
+                what: Origin::input("kubeconfig"),
+                problem: KubeconfigProblem::Render {
+                    detail: e.to_string(),
+                },
             })
     }
 
     /// Reads kubeconfig YAML (as written by kubeadm, kubectl or kpki). `what` names the
     /// source in errors.
-    pub fn from_yaml(yaml: &str, what: &str) -> Result<Kubeconfig> {
-        let bad = |reason: String| Error::InvalidKubeconfig {
-            what: what.to_owned(),
-            reason,
+    pub fn from_yaml(yaml: &str, what: impl Into<Origin>) -> Result<Kubeconfig> {
+        let what = what.into();
+        let bad = |problem| Error::InvalidKubeconfig {
+            what: what.clone(),
+            problem,
         };
-        let wire: Wire = serde_saphyr::from_str(yaml).map_err(|e| bad(e.to_string()))?;
+        let wire: Wire = serde_saphyr::from_str(yaml).map_err(|e| {
+            bad(KubeconfigProblem::Syntax {
+                detail: e.to_string(),
+            })
+        })?;
         if wire.kind != "Config" && !wire.kind.is_empty() {
-            return Err(bad(format!("kind is {:?}, expected \"Config\"", wire.kind)));
+            return Err(bad(KubeconfigProblem::Kind { kind: wire.kind }));
         }
-        let decode = |field: &str, s: &str| {
+        let decode = |field: &'static str, s: &str| {
             B64.decode(s.trim())
-                .map_err(|e| bad(format!("{field} is not base64: {e}")))
+                .map_err(|_| bad(KubeconfigProblem::NotBase64 { field }))
         };
         let mut out = Kubeconfig {
             current_context: wire.current_context,

@@ -1,17 +1,15 @@
-//! The kubeadm directory layout — the only module that touches the filesystem.
+//! The kubeadm directory layout: where each file of a cluster PKI lives, loading a
+//! directory written by kpki or kubeadm, writing one, and the operations that work on a
+//! directory (init, renew, signing with its CA, user credentials under its cluster).
 //!
-//! Writes are atomic per file (temporary file in the same directory, `fsync`, rename,
-//! `fsync` of the directory) with kubeadm's modes set before any byte is written. A run
-//! checks every target before it writes the first file, and if a write still fails
-//! midway, the files it already wrote are removed or restored, so a failed run leaves
-//! the directory as it found it. Existing CA pairs are reused (kubeadm's
-//! bring-your-own-CA behaviour); any other existing file is left alone unless the
-//! caller asks to overwrite it.
+//! Writes go through `crate::files`: atomic per file, kubeadm's modes set before any
+//! byte is written, every target checked before the first write, and a failure midway
+//! undoes what the run wrote, so a failed run leaves the directory as it found it.
+//! Existing CA pairs are reused (kubeadm's bring-your-own-CA behaviour); any other
+//! existing file is left alone unless the caller asks to overwrite it.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -19,18 +17,22 @@ use zeroize::Zeroizing;
 
 use crate::ca::{CertificateAuthority, CertifiedKey};
 use crate::certificate::Certificate;
-use crate::cluster::{CaRole, CaSource, CertificateName, ClusterPki, ClusterSpec};
-use crate::error::{Error, Result};
-use crate::identity::NodeName;
+use crate::certificate_name::CertificateName;
+use crate::cluster::{CaSource, ClusterPki, ClusterSpec};
+use crate::dns::NodeName;
+use crate::error::{CaKeyNeeded, Error, KubeconfigProblem, Origin, Result, SpecProblem};
+use crate::files::{
+    MODE_PUBLIC, MODE_SECRET, atomic_write, atomic_write_all, create_dirs, read_if_exists,
+    replace_files,
+};
 use crate::key::{PrivateKey, PublicKey};
-use crate::kubeconfig::Kubeconfig;
+use crate::kube_csr::KubeCsr;
+use crate::kubeadm_config::CertificatesDir;
+use crate::kubeconfig::{Cluster, Kubeconfig};
+use crate::names::CaRole;
+use crate::policy::SignerPolicy;
 use crate::renew::KeyChoice;
-
-/// Mode of certificates and of directories.
-const MODE_PUBLIC: u32 = 0o644;
-/// Mode of private keys, `sa.pub` and kubeconfigs.
-const MODE_SECRET: u32 = 0o600;
-const MODE_DIR: u32 = 0o755;
+use crate::user::{UserCredentials, UserRequest};
 
 /// A kubeadm root directory (kubeadm's `/etc/kubernetes`): kubeconfigs in the root,
 /// certificates under the certificates directory (`<root>/pki` by default).
@@ -51,6 +53,17 @@ pub enum FileAction {
     Kept,
 }
 
+impl FileAction {
+    /// `created`, `replaced` or `kept`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileAction::Created => "created",
+            FileAction::Replaced => "replaced",
+            FileAction::Kept => "kept",
+        }
+    }
+}
+
 /// One file of a write.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WrittenFile {
@@ -67,6 +80,60 @@ pub struct WrittenFile {
 pub struct WriteReport {
     /// Every file considered, in write order.
     pub files: Vec<WrittenFile>,
+}
+
+impl WriteReport {
+    /// The report as a table (file relative to `root`, subject, issuer, expiry, and
+    /// whether it was kept or replaced), with a closing count.
+    pub fn to_table(&self, root: &Path) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<44} {:<58} {:<16} {:<25} ",
+            "FILE", "SUBJECT", "ISSUER", "EXPIRES"
+        );
+        for f in &self.files {
+            let rel = f.path.strip_prefix(root).unwrap_or(&f.path).display();
+            let note = match f.action {
+                FileAction::Created => "",
+                FileAction::Replaced => " (replaced)",
+                FileAction::Kept => " (kept)",
+            };
+            match f.certificate.as_ref().map(Certificate::info) {
+                Some(Ok(info)) => {
+                    let _ = writeln!(
+                        out,
+                        "{:<44} {:<58} {:<16} {}{note}",
+                        rel.to_string(),
+                        info.subject_line(),
+                        info.issuer_common_name.unwrap_or_default(),
+                        crate::duration::human_time(info.not_after)
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "{:<44} {:<58} {:<16} {:<25}{note}",
+                        rel.to_string(),
+                        "-",
+                        "-",
+                        "-"
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "wrote {} files under {}",
+            self.files
+                .iter()
+                .filter(|f| f.action != FileAction::Kept)
+                .count(),
+            root.display()
+        );
+        out
+    }
 }
 
 struct Planned {
@@ -98,6 +165,25 @@ pub struct LoadedPki {
     pub service_account_key: Option<PrivateKey>,
 }
 
+impl LoadedPki {
+    /// The names of every certificate found, each once (a worker's certificate can be
+    /// both a `.crt` and inside its kubeconfig), in file order.
+    pub fn names(&self) -> Vec<CertificateName> {
+        let mut names: Vec<CertificateName> = Vec::new();
+        let all = self
+            .certificates
+            .iter()
+            .map(|c| &c.name)
+            .chain(self.kubeconfigs.iter().map(|k| &k.name));
+        for name in all {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+}
+
 /// A certificate file found on disk.
 #[derive(Clone, Debug)]
 pub struct LoadedCertificate {
@@ -122,17 +208,49 @@ pub struct LoadedKubeconfig {
     pub kubeconfig: Kubeconfig,
 }
 
-fn read_text(path: &Path) -> Result<Option<String>> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| Error::InvalidPem {
-                what: path.display().to_string(),
-                reason: "not UTF-8 text".into(),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, "read", e)),
+/// What to renew: every certificate found, or these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenewTargets {
+    /// Every leaf certificate and kubeconfig found (`kubeadm certs renew all`).
+    All,
+    /// These, by the names `check-expiration` prints (`apiserver`, `etcd/server`,
+    /// `admin.conf`, `nodes/w1`); each must be found in the directory.
+    Named(Vec<String>),
+}
+
+impl RenewTargets {
+    /// From the names a person types: `all` alone, or names.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<RenewTargets> {
+        if names.iter().any(|n| n.as_ref() == "all") {
+            if names.len() > 1 {
+                return Err(Error::InvalidSpec {
+                    problem: SpecProblem::AllWithNames,
+                });
+            }
+            return Ok(RenewTargets::All);
+        }
+        Ok(RenewTargets::Named(
+            names.iter().map(|n| n.as_ref().to_owned()).collect(),
+        ))
     }
+
+    /// These certificates.
+    pub fn of(names: &[CertificateName]) -> RenewTargets {
+        RenewTargets::Named(names.iter().map(ToString::to_string).collect())
+    }
+}
+
+/// One certificate renewed by [`KubeadmLayout::renew`].
+#[derive(Clone, Debug)]
+pub struct RenewedCertificate {
+    /// Which certificate.
+    pub name: CertificateName,
+    /// The file rewritten (`.crt`, or the kubeconfig embedding it).
+    pub path: PathBuf,
+    /// The new certificate.
+    pub certificate: Certificate,
+    /// Whether its key pair was replaced.
+    pub key_rotated: bool,
 }
 
 impl KubeadmLayout {
@@ -143,11 +261,17 @@ impl KubeadmLayout {
         KubeadmLayout { root, pki }
     }
 
-    /// Uses `dir` as the certificates directory (kubeadm's `certificatesDir`); a relative
-    /// path is taken relative to the root.
+    /// Uses `dir` as the certificates directory (a relative path is taken relative to
+    /// the root); [`KubeadmLayout::write`] and [`KubeadmLayout::init`] use the PKI's
+    /// own ([`ClusterSpec::certificates_dir`]) instead.
     pub fn with_certificates_dir(mut self, dir: impl AsRef<Path>) -> KubeadmLayout {
         self.pki = self.root.join(dir);
         self
+    }
+
+    /// The same root with the certificates under `dir`.
+    fn for_certificates_dir(&self, dir: &CertificatesDir) -> KubeadmLayout {
+        self.clone().with_certificates_dir(dir.as_path())
     }
 
     /// The root.
@@ -160,13 +284,6 @@ impl KubeadmLayout {
         &self.pki
     }
 
-    fn stem_path(&self, stem: &str) -> PathBuf {
-        match stem.strip_prefix("pki/") {
-            Some(rest) => self.pki.join(rest),
-            None => self.root.join(stem),
-        }
-    }
-
     /// The `.crt` and `.key` paths of a CA role.
     pub fn ca_paths(&self, role: CaRole) -> (PathBuf, PathBuf) {
         let stem = self.pki.join(role.file_stem());
@@ -175,7 +292,11 @@ impl KubeadmLayout {
 
     /// The `.crt` and `.key` paths of a certificate written as a file pair.
     pub fn certificate_paths(&self, name: &CertificateName) -> Option<(PathBuf, PathBuf)> {
-        let stem = self.stem_path(&name.file_stem()?);
+        let stem = match (name.pki_stem(), name.root_stem()) {
+            (Some(s), _) => self.pki.join(s),
+            (None, Some(s)) => self.root.join(s),
+            (None, None) => return None,
+        };
         let mut crt = stem.clone().into_os_string();
         crt.push(".crt");
         let mut key = stem.into_os_string();
@@ -193,19 +314,26 @@ impl KubeadmLayout {
         (self.pki.join("sa.key"), self.pki.join("sa.pub"))
     }
 
+    /// As [`KubeadmLayout::load_ca`], with a missing certificate an [`Error::NoCa`].
+    pub fn require_ca(&self, role: CaRole) -> Result<CertificateAuthority> {
+        self.load_ca(role)?.ok_or_else(|| Error::NoCa {
+            role,
+            path: self.ca_paths(role).0,
+        })
+    }
+
     /// Loads a CA role's files: both present → a CA with its key; certificate only →
     /// an external CA; neither → `None`.
     pub fn load_ca(&self, role: CaRole) -> Result<Option<CertificateAuthority>> {
         let (crt, key) = self.ca_paths(role);
-        let Some(cert_pem) = read_text(&crt)? else {
+        let Some(cert_bytes) = read_if_exists(&crt)? else {
             return Ok(None);
         };
-        let what = crt.display().to_string();
-        let mut chain = Certificate::chain_from_pem(&cert_pem, &what)?;
+        let mut chain = Certificate::load_chain(&cert_bytes, crt.as_path())?;
         let certificate = chain.remove(0);
-        match read_text(&key)? {
-            Some(key_pem) => {
-                let private = PrivateKey::from_pem_named(&key_pem, &key.display().to_string())?;
+        match read_if_exists(&key)? {
+            Some(key_bytes) => {
+                let private = PrivateKey::load(&Zeroizing::new(key_bytes), key.as_path())?;
                 CertificateAuthority::from_parts(certificate, chain, private)
                     .map(Some)
                     .map_err(|e| match e {
@@ -223,15 +351,12 @@ impl KubeadmLayout {
         let Some((crt, key)) = self.certificate_paths(name) else {
             return Ok(None);
         };
-        let Some(cert_pem) = read_text(&crt)? else {
+        let Some(cert_bytes) = read_if_exists(&crt)? else {
             return Ok(None);
         };
-        let certificate = Certificate::from_pem_named(&cert_pem, &crt.display().to_string())?;
-        let key = match read_text(&key)? {
-            Some(pem) => Some(PrivateKey::from_pem_named(
-                &pem,
-                &key.display().to_string(),
-            )?),
+        let certificate = Certificate::load(&cert_bytes, crt.as_path())?;
+        let key = match read_if_exists(&key)? {
+            Some(bytes) => Some(PrivateKey::load(&Zeroizing::new(bytes), key.as_path())?),
             None => None,
         };
         Ok(Some(LoadedCertificate {
@@ -242,16 +367,27 @@ impl KubeadmLayout {
         }))
     }
 
+    fn load_kubeconfig(&self, path: &Path) -> Result<Option<Kubeconfig>> {
+        match read_if_exists(path)? {
+            Some(bytes) => {
+                let bytes = Zeroizing::new(bytes);
+                let text = crate::pem::text(&bytes, &Origin::File(path.to_path_buf()))?;
+                Kubeconfig::from_yaml(text, path).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
     fn worker_names(&self) -> Result<Vec<NodeName>> {
         let dir = self.root.join("nodes");
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-            Err(e) => return Err(Error::io(&dir, "read directory", e)),
+            Err(e) => return Err(Error::io(&dir, "reading the directory", e)),
         };
         let mut names = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io(&dir, "read directory", e))?;
+            let entry = entry.map_err(|e| Error::io(&dir, "reading the directory", e))?;
             let file = entry.file_name();
             if let Some(stem) = file.to_str().and_then(|f| f.strip_suffix(".crt"))
                 && let Ok(n) = NodeName::new(stem)
@@ -263,29 +399,33 @@ impl KubeadmLayout {
         Ok(names)
     }
 
-    /// Loads everything kpki or kubeadm wrote here.
+    /// Loads everything kpki or kubeadm wrote here. A root that does not exist, or
+    /// holds none of a PKI's files, is an error: a job reading it (renewal, an expiry
+    /// check from cron) must not pass for having found nothing to do.
     pub fn load(&self) -> Result<LoadedPki> {
+        match fs::metadata(&self.root) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::MissingFile {
+                    path: self.root.clone(),
+                    reason: "not a directory".into(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::MissingFile {
+                    path: self.root.clone(),
+                    reason: "the directory does not exist".into(),
+                });
+            }
+            Err(e) => return Err(Error::io(&self.root, "reading the directory", e)),
+        }
         let mut out = LoadedPki::default();
         for role in CaRole::ALL {
             if let Some(ca) = self.load_ca(role)? {
                 out.cas.insert(role, ca);
             }
         }
-        let mut names = vec![
-            CertificateName::ApiServer,
-            CertificateName::ApiServerKubeletClient,
-            CertificateName::ApiServerEtcdClient,
-            CertificateName::FrontProxyClient,
-            CertificateName::EtcdServer,
-            CertificateName::EtcdPeer,
-            CertificateName::EtcdHealthcheckClient,
-            CertificateName::Admin,
-            CertificateName::SuperAdmin,
-            CertificateName::Kubelet,
-            CertificateName::ControllerManager,
-            CertificateName::Scheduler,
-            CertificateName::KubeProxy,
-        ];
+        let mut names = CertificateName::CONTROL_PLANE.to_vec();
         for w in self.worker_names()? {
             names.push(CertificateName::WorkerKubeletClient(w.clone()));
             names.push(CertificateName::WorkerKubeletServing(w));
@@ -295,9 +435,8 @@ impl KubeadmLayout {
                 out.certificates.push(found);
             }
             if let Some(path) = self.kubeconfig_path(&name)
-                && let Some(yaml) = read_text(&path)?
+                && let Some(kubeconfig) = self.load_kubeconfig(&path)?
             {
-                let kubeconfig = Kubeconfig::from_yaml(&yaml, &path.display().to_string())?;
                 out.kubeconfigs.push(LoadedKubeconfig {
                     name,
                     path,
@@ -306,11 +445,18 @@ impl KubeadmLayout {
             }
         }
         let (sa_key, _) = self.service_account_paths();
-        if let Some(pem) = read_text(&sa_key)? {
-            out.service_account_key = Some(PrivateKey::from_pem_named(
-                &pem,
-                &sa_key.display().to_string(),
-            )?);
+        if let Some(bytes) = read_if_exists(&sa_key)? {
+            out.service_account_key =
+                Some(PrivateKey::load(&Zeroizing::new(bytes), sa_key.as_path())?);
+        }
+        if out.cas.is_empty()
+            && out.certificates.is_empty()
+            && out.kubeconfigs.is_empty()
+            && out.service_account_key.is_none()
+        {
+            return Err(Error::EmptyDirectory {
+                path: self.root.clone(),
+            });
         }
         Ok(out)
     }
@@ -344,7 +490,8 @@ impl KubeadmLayout {
             })
             .collect();
         if !external.is_empty() {
-            for (name, _) in spec.plan()? {
+            let names: Vec<CertificateName> = spec.plan().iter().map(|(n, _)| n.clone()).collect();
+            for name in names {
                 if !external.contains(&name.ca_role()) || spec.supplied.contains_key(&name) {
                     continue;
                 }
@@ -353,22 +500,18 @@ impl KubeadmLayout {
                         certificate,
                         key: Some(key),
                         ..
-                    }) => Some(CertifiedKey { certificate, key }),
-                    _ => match self
-                        .kubeconfig_path(&name)
-                        .map(|p| read_text(&p).map(|y| (p, y)))
-                        .transpose()?
-                    {
-                        Some((path, Some(yaml))) => {
-                            let kc = Kubeconfig::from_yaml(&yaml, &path.display().to_string())?;
-                            match (kc.client_certificate()?, kc.client_key()?) {
+                    }) => Some(CertifiedKey::new(certificate, key)?),
+                    _ => match self.kubeconfig_path(&name) {
+                        Some(path) => match self.load_kubeconfig(&path)? {
+                            Some(kc) => match (kc.client_certificate()?, kc.client_key()?) {
                                 (Some(certificate), Some(key)) => {
-                                    Some(CertifiedKey { certificate, key })
+                                    Some(CertifiedKey::new(certificate, key)?)
                                 }
                                 _ => None,
-                            }
-                        }
-                        _ => None,
+                            },
+                            None => None,
+                        },
+                        None => None,
                     },
                 };
                 if let Some(ck) = found {
@@ -378,17 +521,15 @@ impl KubeadmLayout {
         }
         if spec.service_account_key.is_none() {
             let (sa_key, _) = self.service_account_paths();
-            if let Some(pem) = read_text(&sa_key)? {
-                spec.service_account_key = Some(PrivateKey::from_pem_named(
-                    &pem,
-                    &sa_key.display().to_string(),
-                )?);
+            if let Some(bytes) = read_if_exists(&sa_key)? {
+                spec.service_account_key =
+                    Some(PrivateKey::load(&Zeroizing::new(bytes), sa_key.as_path())?);
             }
         }
         Ok(())
     }
 
-    fn plan_files(&self, pki: &ClusterPki) -> Vec<Planned> {
+    fn plan_files(&self, pki: &ClusterPki) -> Result<Vec<Planned>> {
         let mut files = Vec::new();
         let mut written_cas: Vec<&Certificate> = Vec::new();
         for (role, ca) in pki.cas() {
@@ -420,17 +561,17 @@ impl KubeadmLayout {
             };
             files.push(Planned {
                 path: crt,
-                contents: Zeroizing::new(ck.certificate.to_pem().into_bytes()),
+                contents: Zeroizing::new(ck.certificate().to_pem().into_bytes()),
                 mode: MODE_PUBLIC,
-                certificate: Some(ck.certificate.clone()),
-                same: Sameness::Certificate(ck.certificate.der().to_vec()),
+                certificate: Some(ck.certificate().clone()),
+                same: Sameness::Certificate(ck.certificate().der().to_vec()),
             });
             files.push(Planned {
                 path: key,
-                contents: Zeroizing::new(ck.key.to_pem().as_bytes().to_vec()),
+                contents: Zeroizing::new(ck.key().to_pem().as_bytes().to_vec()),
                 mode: MODE_SECRET,
                 certificate: None,
-                same: Sameness::PrivateKey(ck.key.public_key().clone()),
+                same: Sameness::PrivateKey(ck.key().public_key().clone()),
             });
         }
         let (sa_key, sa_pub) = self.service_account_paths();
@@ -451,42 +592,55 @@ impl KubeadmLayout {
         });
         for (file, kc) in pki.kubeconfigs() {
             let certificate = kc.client_certificate().ok().flatten();
-            // A kubeconfig that cannot be rendered is a bug, not a file to skip.
-            let contents = match kc.to_yaml() {
-                Ok(y) => Zeroizing::new(y.as_bytes().to_vec()),
-                Err(_) => continue,
-            };
             files.push(Planned {
                 path: self.root.join(file),
-                contents,
+                contents: Zeroizing::new(kc.to_yaml()?.as_bytes().to_vec()),
                 mode: MODE_SECRET,
                 certificate,
                 same: Sameness::Bytes,
             });
         }
-        files
+        Ok(files)
     }
 
     fn is_same(existing: &[u8], planned: &Planned) -> bool {
-        let text = std::str::from_utf8(existing).unwrap_or("");
+        let origin = Origin::File(planned.path.clone());
         match &planned.same {
             Sameness::Bytes => existing == planned.contents.as_slice(),
             Sameness::Certificate(der) => {
-                Certificate::from_pem(text).is_ok_and(|c| c.der() == der.as_slice())
+                Certificate::load(existing, origin).is_ok_and(|c| c.der() == der.as_slice())
             }
             Sameness::PrivateKey(public) => {
-                PrivateKey::from_pem(text).is_ok_and(|k| k.public_key() == public)
+                PrivateKey::load(existing, origin).is_ok_and(|k| k.public_key() == public)
             }
-            Sameness::PublicKey(public) => PublicKey::from_pem(text).is_ok_and(|k| &k == public),
+            Sameness::PublicKey(public) => {
+                PublicKey::load(existing, origin).is_ok_and(|k| &k == public)
+            }
         }
     }
 
-    /// Writes `pki` here. Files that already hold the same thing (a reused CA, `sa.key`)
-    /// are kept; any other existing file is an [`Error::AlreadyExists`] unless
-    /// `overwrite` is set. All checks happen before the first write; a failure midway
-    /// undoes the files this call wrote.
+    /// Writes `pki` here, its certificates under its own certificates directory
+    /// ([`ClusterPki::certificates_dir`]). Files that already hold the same thing (a
+    /// reused CA, `sa.key`) are kept; any other existing file is an
+    /// [`Error::AlreadyExists`] unless `overwrite` is set. All checks happen before the
+    /// first write; a failure midway undoes the files this call wrote.
     pub fn write(&self, pki: &ClusterPki, overwrite: bool) -> Result<WriteReport> {
-        let planned = self.plan_files(pki);
+        self.for_certificates_dir(pki.certificates_dir())
+            .write_here(pki, overwrite)
+    }
+
+    /// As [`KubeadmLayout::write`], with the certificates under this layout's own
+    /// certificates directory whatever the PKI says.
+    pub fn write_to_certificates_dir(
+        &self,
+        pki: &ClusterPki,
+        overwrite: bool,
+    ) -> Result<WriteReport> {
+        self.write_here(pki, overwrite)
+    }
+
+    fn write_here(&self, pki: &ClusterPki, overwrite: bool) -> Result<WriteReport> {
+        let planned = self.plan_files(pki)?;
         // Preflight: decide every file's fate before touching anything.
         let mut actions = Vec::with_capacity(planned.len());
         for p in &planned {
@@ -501,7 +655,7 @@ impl KubeadmLayout {
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => (FileAction::Created, None),
-                Err(e) => return Err(Error::io(&p.path, "read", e)),
+                Err(e) => return Err(Error::io(&p.path, "reading", e)),
             };
             actions.push(action);
         }
@@ -557,365 +711,155 @@ impl KubeadmLayout {
     }
 
     /// The whole job: adopt what exists here ([`KubeadmLayout::adopt_existing`]),
-    /// generate, and write.
+    /// generate, and write — certificates under the spec's certificates directory.
     pub fn init(
         &self,
         mut spec: ClusterSpec,
         now: SystemTime,
         overwrite: bool,
     ) -> Result<(ClusterPki, WriteReport)> {
-        self.adopt_existing(&mut spec)?;
+        let layout = self.for_certificates_dir(spec.certificates_dir());
+        layout.adopt_existing(&mut spec)?;
         let pki = spec.generate(now)?;
-        let report = self.write(&pki, overwrite)?;
+        let report = layout.write_here(&pki, overwrite)?;
         Ok((pki, report))
     }
-}
 
-fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
-    if dir.as_os_str().is_empty() || dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent() {
-        create_dirs(parent, created)?;
-    }
-    match fs::create_dir(dir) {
-        Ok(()) => {
-            fs::set_permissions(dir, fs::Permissions::from_mode(MODE_DIR))
-                .map_err(|e| Error::io(dir, "set permissions", e))?;
-            created.push(dir.to_path_buf());
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        Err(e) => Err(Error::io(dir, "create directory", e)),
-    }
-}
-
-/// Writes `contents` to `path` atomically with `mode`: a temporary file in the same
-/// directory (created with `mode`, so a key is never readable by others, not even for a
-/// moment), fsync, rename over `path`, fsync of the directory.
-pub(crate) fn atomic_write(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let (tmp, f) = write_temp(path, contents, mode)?;
-    if let Err(e) = f.sync_all() {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(path, "write", e));
-    }
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(path, "rename into place", e));
-    }
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// The first half of [`atomic_write`]: `contents` in a new temporary file next to
-/// `path`, created with `mode`, not yet synced.
-fn write_temp(path: &Path, contents: &[u8], mode: u32) -> Result<(PathBuf, fs::File)> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut suffix = [0u8; 6];
-    aws_lc_rs::rand::fill(&mut suffix).map_err(|e| Error::crypto("temporary file name", e))?;
-    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = dir.join(format!(".{file_name}.kpki-{suffix}.tmp"));
-    let write = || -> std::io::Result<fs::File> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        // The umask may have narrowed `mode`; kubeadm's modes are exact.
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(contents)?;
-        Ok(f)
-    };
-    match write() {
-        Ok(f) => Ok((tmp, f)),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(Error::io(path, "write", e))
-        }
-    }
-}
-
-/// [`atomic_write`] for many files with one round of syncing: every temporary file is
-/// written, then all are fsynced at once from several threads — so the filesystem
-/// commits them together (ext4: one journal commit instead of one per file; 30 files
-/// took ~10 ms instead of ~100 ms on this machine's busy disk) — then renamed into
-/// place in order, then each directory is fsynced once. Each file is still replaced
-/// atomically. `renamed` counts the files already in place, for the caller's undo; a
-/// failure before the renames leaves no temporary file behind.
-pub(crate) fn atomic_write_all(files: &[(&Path, &[u8], u32)], renamed: &mut usize) -> Result<()> {
-    let mut temps: Vec<(PathBuf, fs::File)> = Vec::with_capacity(files.len());
-    let remove = |temps: &[(PathBuf, fs::File)]| {
-        for (tmp, _) in temps {
-            let _ = fs::remove_file(tmp);
-        }
-    };
-    for (path, contents, mode) in files {
-        match write_temp(path, contents, *mode) {
-            Ok(t) => temps.push(t),
-            Err(e) => {
-                remove(&temps);
-                return Err(e);
+    /// The CA here that signs for `policy`: the first of its roles
+    /// ([`SignerPolicy::ca_roles`]) with files in this directory; it must hold its key.
+    pub fn signing_ca(&self, policy: &SignerPolicy) -> Result<CertificateAuthority> {
+        for role in policy.ca_roles() {
+            if let Some(ca) = self.load_ca(*role)? {
+                if !ca.can_issue() {
+                    return Err(Error::CaKeyUnavailable {
+                        ca: ca.common_name().to_owned(),
+                        needed: CaKeyNeeded::Sign {
+                            role: *role,
+                            key_path: self.ca_paths(*role).1,
+                        },
+                    });
+                }
+                return Ok(ca);
             }
         }
+        Err(Error::NoCaFound {
+            dir: self.root.clone(),
+            signer: policy.signer_name.clone(),
+            looked_for: policy
+                .ca_roles()
+                .iter()
+                .map(|r| self.ca_paths(*r).0)
+                .collect(),
+        })
     }
-    // fsync waits on the disk, not the CPU: more threads than cores is the point.
-    let threads = temps.len().clamp(1, 64);
-    let synced: Vec<std::result::Result<(), (usize, std::io::Error)>> = std::thread::scope(|s| {
-        let temps = &temps;
-        let workers: Vec<_> = (0..threads)
-            .map(|first| {
-                s.spawn(move || {
-                    for (j, (_, f)) in temps.iter().enumerate().skip(first).step_by(threads) {
-                        f.sync_all().map_err(|e| (j, e))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err((0, std::io::Error::other("fsync worker panicked"))))
+
+    /// Approves and signs each object under its signer's policy (`given` for the
+    /// signer it names, a built-in one otherwise), with this directory's CA for that
+    /// policy; one result per object, in order.
+    pub fn sign_kube_csrs(
+        &self,
+        objects: &[KubeCsr],
+        given: Option<&SignerPolicy>,
+        allowed_privileged_groups: &[String],
+        now: SystemTime,
+    ) -> Vec<Result<KubeCsr>> {
+        objects
+            .iter()
+            .map(|object| {
+                let policy = SignerPolicy::for_signer(
+                    &object.signer_name,
+                    given,
+                    allowed_privileged_groups,
+                )?;
+                let ca = self.signing_ca(&policy)?;
+                object.approve_and_sign(&ca, &policy, now)
             })
             .collect()
-    });
-    if let Some(Err((j, e))) = synced.into_iter().find(|r| r.is_err()) {
-        remove(&temps);
-        let path = files.get(j).map_or(Path::new("."), |f| f.0);
-        return Err(Error::io(path, "write", e));
-    }
-    for (k, ((path, _, _), (tmp, _))) in files.iter().zip(&temps).enumerate() {
-        if let Err(e) = fs::rename(tmp, path) {
-            remove(&temps[k..]);
-            return Err(Error::io(path, "rename into place", e));
-        }
-        *renamed += 1;
-    }
-    let mut dirs: Vec<&Path> = files
-        .iter()
-        .map(|(p, _, _)| p.parent().unwrap_or(Path::new(".")))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in dirs {
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
-}
-
-impl KubeadmLayout {
-    /// The kubeconfig at `<root>/admin.conf`, if it exists (where `kpki user` finds the
-    /// cluster's name, API server URL and CA bundle).
-    pub fn admin_kubeconfig(&self) -> Result<Option<Kubeconfig>> {
-        let path = self.root.join("admin.conf");
-        match read_text(&path)? {
-            Some(yaml) => Kubeconfig::from_yaml(&yaml, &path.display().to_string()).map(Some),
-            None => Ok(None),
-        }
-    }
-}
-
-/// A file for [`write_new_files`]: a path, its bytes (zeroized on drop) and its mode.
-pub struct OutputFile {
-    /// Where to write.
-    pub path: PathBuf,
-    /// What to write.
-    pub contents: Zeroizing<Vec<u8>>,
-    /// Whether the file holds a secret (mode 0600, never replaced) or not (mode 0644).
-    pub secret: bool,
-}
-
-impl OutputFile {
-    /// A certificate, CSR or other public file (mode 0644).
-    pub fn public(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> OutputFile {
-        OutputFile {
-            path: path.into(),
-            contents: Zeroizing::new(contents.into()),
-            secret: false,
-        }
     }
 
-    /// A private key or kubeconfig (mode 0600; an existing file is never replaced).
-    /// The bytes are copied into memory that is zeroized on drop.
-    pub fn secret(path: impl Into<PathBuf>, contents: &[u8]) -> OutputFile {
-        OutputFile {
-            path: path.into(),
-            contents: Zeroizing::new(contents.to_vec()),
-            secret: true,
-        }
-    }
-}
-
-impl std::fmt::Debug for OutputFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutputFile")
-            .field("path", &self.path)
-            .field("len", &self.contents.len())
-            .field("secret", &self.secret)
-            .finish()
-    }
-}
-
-/// Writes `files` all or nothing: every target is checked first (an existing secret
-/// file is always [`Error::AlreadyExists`]; an existing public file too unless
-/// `replace_public`), then each is written atomically (a new file is linked into place,
-/// so a file that appears meanwhile is not clobbered either). If a write fails, the
-/// files already written are removed or restored.
-pub fn write_new_files(files: &[OutputFile], replace_public: bool) -> Result<()> {
-    let mut previous: Vec<Option<Zeroizing<Vec<u8>>>> = Vec::with_capacity(files.len());
-    for (i, f) in files.iter().enumerate() {
-        if files[..i].iter().any(|o| o.path == f.path) {
-            return Err(Error::InvalidSpec {
-                reason: format!("{} is named for two outputs", f.path.display()),
-            });
-        }
-        match fs::read(&f.path) {
-            Ok(existing) if replace_public && !f.secret => {
-                previous.push(Some(Zeroizing::new(existing)));
+    /// A user's credentials for the cluster of this directory: the cluster's name,
+    /// server and CA bundle from `admin.conf` (the server replaced by `server` if
+    /// given; without `admin.conf`, `server` is needed), the certificate from this
+    /// directory's client CA.
+    pub fn issue_user(
+        &self,
+        req: &UserRequest,
+        server: Option<&str>,
+        now: SystemTime,
+    ) -> Result<UserCredentials> {
+        let admin_path = self.root.join("admin.conf");
+        let from_admin = self
+            .load_kubeconfig(&admin_path)?
+            .and_then(|k| k.current().map(|(_, c, _)| c.clone()));
+        let mut cluster = match (server, from_admin) {
+            (Some(server), Some(mut c)) => {
+                server.clone_into(&mut c.server);
+                c
             }
-            Ok(_) => {
-                return Err(Error::AlreadyExists {
-                    path: f.path.clone(),
+            (None, Some(c)) => c,
+            (Some(server), None) => Cluster::new(None, server, None)?,
+            (None, None) => {
+                return Err(Error::InvalidSpec {
+                    problem: SpecProblem::NoServer {
+                        admin_conf: admin_path,
+                    },
                 });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => previous.push(None),
-            Err(e) => return Err(Error::io(&f.path, "read", e)),
-        }
-    }
-    let mut done: Vec<usize> = Vec::new();
-    let mut result = Ok(());
-    for (i, f) in files.iter().enumerate() {
-        let mode = if f.secret { MODE_SECRET } else { MODE_PUBLIC };
-        let r = if previous[i].is_some() {
-            atomic_write(&f.path, &f.contents, mode)
-        } else {
-            atomic_create(&f.path, &f.contents, mode)
         };
-        if let Err(e) = r {
-            result = Err(e);
-            break;
+        if cluster.certificate_authority_data.is_none()
+            && cluster.certificate_authority.is_none()
+            && let Some(server_ca) = self.load_ca(CaRole::Kubernetes)?
+        {
+            cluster.certificate_authority_data = Some(server_ca.chain_pem().into_bytes());
         }
-        done.push(i);
+        let ca = self.signing_ca(&SignerPolicy::kube_apiserver_client())?;
+        ca.issue_user(req, &cluster, now)
     }
-    if result.is_err() {
-        for i in done.into_iter().rev() {
-            let f = &files[i];
-            match &previous[i] {
-                Some(old) => {
-                    let _ = atomic_write(&f.path, old, MODE_PUBLIC);
-                }
-                None => {
-                    let _ = fs::remove_file(&f.path);
-                }
-            }
-        }
-    }
-    result
-}
 
-/// As [`atomic_write`], but the temporary file is hard-linked to `path`, which fails
-/// if `path` exists: never clobbers, even a file created after the caller's check.
-fn atomic_create(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut suffix = [0u8; 6];
-    aws_lc_rs::rand::fill(&mut suffix).map_err(|e| Error::crypto("temporary file name", e))?;
-    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = dir.join(format!(".{file_name}.kpki-{suffix}.tmp"));
-    let write = || -> std::io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        Ok(())
-    };
-    if let Err(e) = write() {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(path, "write", e));
-    }
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Error::AlreadyExists {
-                path: path.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(Error::io(path, "link into place", e)),
-    }
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// One certificate renewed by [`KubeadmLayout::renew`].
-#[derive(Clone, Debug)]
-pub struct RenewedCertificate {
-    /// Which certificate.
-    pub name: CertificateName,
-    /// The file rewritten (`.crt`, or the kubeconfig embedding it).
-    pub path: PathBuf,
-    /// The new certificate.
-    pub certificate: Certificate,
-    /// Whether its key pair was replaced.
-    pub key_rotated: bool,
-}
-
-impl KubeadmLayout {
     /// Renews certificates in place, as `kubeadm certs renew` does: each keeps its
     /// subject, SANs and usages and is re-issued by the CA of its role found in this
     /// directory, with the key kept or rotated as `key` says; kubeconfigs get their
-    /// embedded credentials replaced. `names` empty means every leaf certificate and
-    /// kubeconfig found here.
+    /// embedded credentials replaced.
     ///
     /// All or nothing: every certificate is renewed in memory first; then the files are
     /// replaced atomically, and if a write fails, the files already replaced are
-    /// restored.
+    /// restored. A directory with nothing to renew, and a name not found in it, are
+    /// errors.
     pub fn renew(
         &self,
-        names: &[CertificateName],
+        targets: &RenewTargets,
         key: KeyChoice,
         validity: Option<Duration>,
         now: SystemTime,
     ) -> Result<Vec<RenewedCertificate>> {
         let loaded = self.load()?;
-        let targets: Vec<CertificateName> = if names.is_empty() {
-            let mut all: Vec<CertificateName> =
-                loaded.certificates.iter().map(|c| c.name.clone()).collect();
-            all.extend(loaded.kubeconfigs.iter().map(|k| k.name.clone()));
-            all
-        } else {
-            names.to_vec()
+        let found = loaded.names();
+        let targets: Vec<CertificateName> = match targets {
+            RenewTargets::All => found.clone(),
+            RenewTargets::Named(names) => {
+                let mut unique: Vec<CertificateName> = Vec::with_capacity(names.len());
+                for text in names {
+                    let name = text
+                        .parse::<CertificateName>()
+                        .ok()
+                        .filter(|n| found.contains(n))
+                        .ok_or_else(|| Error::NoSuchCertificate {
+                            name: text.clone(),
+                            dir: self.root.clone(),
+                            available: found.iter().map(ToString::to_string).collect(),
+                        })?;
+                    if !unique.contains(&name) {
+                        unique.push(name);
+                    }
+                }
+                unique
+            }
         };
-        let mut targets = targets;
-        let mut seen = Vec::with_capacity(targets.len());
-        targets.retain(|n| {
-            let new = !seen.contains(n);
-            seen.push(n.clone());
-            new
-        });
+        if targets.is_empty() {
+            return Err(Error::EmptyDirectory {
+                path: self.root.clone(),
+            });
+        }
         let mut renewed = Vec::with_capacity(targets.len());
         let mut files: Vec<(PathBuf, Zeroizing<Vec<u8>>, u32)> = Vec::new();
         for name in targets {
@@ -950,23 +894,13 @@ impl KubeadmLayout {
                 (None, Some(k)) => {
                     let cert = k.kubeconfig.client_certificate()?.ok_or_else(|| {
                         Error::InvalidKubeconfig {
-                            what: k.path.display().to_string(),
-                            reason: "no embedded client certificate to renew".into(),
+                            what: Origin::File(k.path.clone()),
+                            problem: KubeconfigProblem::NoClientCertificate,
                         }
                     })?;
                     (cert, k.path.clone())
                 }
-                (None, None) => {
-                    let path = self
-                        .certificate_paths(&name)
-                        .map(|(crt, _)| crt)
-                        .or_else(|| self.kubeconfig_path(&name))
-                        .unwrap_or_else(|| self.root.clone());
-                    return Err(Error::MissingFile {
-                        path,
-                        reason: format!("{name} was asked to be renewed"),
-                    });
-                }
+                (None, None) => return Err(Error::internal("a found name has a file")),
             };
             let r = issuer_of(&old)?.renew(&old, key, validity, now)?;
             if let Some(p) = pair {
@@ -991,8 +925,8 @@ impl KubeadmLayout {
                     (None, Some(existing)) => existing,
                     (None, None) => pair.and_then(|p| p.key.clone()).ok_or_else(|| {
                         Error::InvalidKubeconfig {
-                            what: k.path.display().to_string(),
-                            reason: "no embedded client key to renew".into(),
+                            what: Origin::File(k.path.clone()),
+                            problem: KubeconfigProblem::NoClientKey,
                         }
                     })?,
                 };
@@ -1017,30 +951,12 @@ impl KubeadmLayout {
     }
 }
 
-/// Replaces existing files atomically, restoring the ones already replaced if a later
-/// write fails.
-fn replace_files(files: &[(PathBuf, Zeroizing<Vec<u8>>, u32)]) -> Result<()> {
-    let mut previous = Vec::with_capacity(files.len());
-    for (path, _, _) in files {
-        let old = fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-        previous.push(Zeroizing::new(old));
-    }
-    for (i, (path, contents, mode)) in files.iter().enumerate() {
-        if let Err(e) = atomic_write(path, contents, *mode) {
-            for ((path, _, mode), old) in files[..i].iter().zip(&previous).rev() {
-                let _ = atomic_write(path, old, *mode);
-            }
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod renew_tests {
     use super::*;
-    use crate::identity::NodeName;
-    use crate::key::KeyAlgorithm;
+    use crate::names::KeyAlgorithm;
+    use kpki_testkit::TempDir;
+    use std::os::unix::fs::PermissionsExt as _;
 
     fn init(dir: &Path, now: SystemTime) {
         let spec = ClusterSpec::builder(
@@ -1054,28 +970,20 @@ mod renew_tests {
         KubeadmLayout::new(dir).init(spec, now, false).unwrap();
     }
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("kpki-renew-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        d
-    }
-
     #[test]
     fn renews_every_certificate_keeping_keys_and_subjects() {
-        let dir = temp_dir("all");
+        let dir = TempDir::new("renew-all");
+        let dir = dir.path();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        init(&dir, t0);
-        let layout = KubeadmLayout::new(&dir);
+        init(dir, t0);
+        let layout = KubeadmLayout::new(dir);
         let before = layout.load().unwrap();
         let key_before = fs::read(dir.join("pki/apiserver.key")).unwrap();
         let t1 = t0 + Duration::from_secs(200 * 24 * 3600);
-        let renewed = layout.renew(&[], KeyChoice::Keep, None, t1).unwrap();
-        let mut distinct: Vec<&CertificateName> =
-            before.certificates.iter().map(|c| &c.name).collect();
-        distinct.extend(before.kubeconfigs.iter().map(|k| &k.name));
-        distinct.sort_by_key(|n| n.to_string());
-        distinct.dedup();
-        assert_eq!(renewed.len(), distinct.len());
+        let renewed = layout
+            .renew(&RenewTargets::All, KeyChoice::Keep, None, t1)
+            .unwrap();
+        assert_eq!(renewed.len(), before.names().len());
         let after = layout.load().unwrap();
         for (a, b) in before.certificates.iter().zip(&after.certificates) {
             let (ia, ib) = (a.certificate.info().unwrap(), b.certificate.info().unwrap());
@@ -1092,18 +1000,23 @@ mod renew_tests {
             assert!(cert.info().unwrap().not_before > t0, "{}", kc.name);
         }
         assert_eq!(fs::read(dir.join("pki/apiserver.key")).unwrap(), key_before);
-        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn rotating_replaces_the_key_file_with_mode_0600() {
-        let dir = temp_dir("rotate");
+        let dir = TempDir::new("renew-rotate");
+        let dir = dir.path();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        init(&dir, t0);
-        let layout = KubeadmLayout::new(&dir);
+        init(dir, t0);
+        let layout = KubeadmLayout::new(dir);
         let key_before = fs::read(dir.join("pki/apiserver.key")).unwrap();
         let r = layout
-            .renew(&[CertificateName::ApiServer], KeyChoice::Rotate, None, t0)
+            .renew(
+                &RenewTargets::of(&[CertificateName::ApiServer]),
+                KeyChoice::Rotate,
+                None,
+                t0,
+            )
             .unwrap();
         assert_eq!(r.len(), 1);
         assert!(r[0].key_rotated);
@@ -1122,118 +1035,77 @@ mod renew_tests {
             .find(|c| c.name == CertificateName::ApiServer)
             .unwrap();
         assert!(key.matches(&cert.certificate.info().unwrap().public_key));
-        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn nothing_changes_when_one_name_is_missing_or_its_ca_is_external() {
-        let dir = temp_dir("missing");
+        let dir = TempDir::new("renew-missing");
+        let dir = dir.path();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        init(&dir, t0);
-        let layout = KubeadmLayout::new(&dir);
+        init(dir, t0);
+        let layout = KubeadmLayout::new(dir);
         let before = fs::read(dir.join("pki/apiserver.crt")).unwrap();
         let err = layout
             .renew(
-                &[CertificateName::ApiServer, CertificateName::KubeProxy],
+                &RenewTargets::of(&[CertificateName::ApiServer, CertificateName::KubeProxy]),
                 KeyChoice::Keep,
                 None,
                 t0,
             )
             .unwrap_err();
-        assert!(matches!(err, Error::MissingFile { .. }), "{err}");
+        assert!(matches!(err, Error::NoSuchCertificate { .. }), "{err}");
+        assert!(err.to_string().contains("etcd/server"), "{err}");
+        let err = layout
+            .renew(
+                &RenewTargets::parse(&["apiserver.crt"]).unwrap(),
+                KeyChoice::Keep,
+                None,
+                t0,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no certificate named \"apiserver.crt\""),
+            "{err}"
+        );
         assert_eq!(fs::read(dir.join("pki/apiserver.crt")).unwrap(), before);
 
         fs::remove_file(dir.join("pki/etcd/ca.key")).unwrap();
         let err = layout
-            .renew(&[CertificateName::EtcdServer], KeyChoice::Keep, None, t0)
+            .renew(
+                &RenewTargets::of(&[CertificateName::EtcdServer]),
+                KeyChoice::Keep,
+                None,
+                t0,
+            )
             .unwrap_err();
         assert!(matches!(err, Error::CaKeyUnavailable { .. }), "{err}");
-        let _ = fs::remove_dir_all(&dir);
-    }
-}
-
-#[cfg(test)]
-mod atomic_write_all_tests {
-    use std::os::unix::fs::PermissionsExt as _;
-
-    use super::*;
-
-    fn temp_dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("kpki-batch-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(d.join("sub")).unwrap();
-        d
-    }
-
-    fn names_in(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
     }
 
     #[test]
-    fn writes_every_file_with_its_mode_and_leaves_no_temporary_file() {
-        let d = temp_dir("ok");
-        fs::write(d.join("old.crt"), b"old").unwrap();
-        let paths: Vec<PathBuf> = (0..40)
-            .map(|i| {
-                d.join(if i % 2 == 0 { "sub" } else { "." })
-                    .join(format!("f{i}"))
-            })
-            .chain([d.join("old.crt")])
-            .collect();
-        let contents: Vec<Vec<u8>> = (0..paths.len()).map(|i| vec![i as u8; 100 + i]).collect();
-        let files: Vec<(&Path, &[u8], u32)> = paths
-            .iter()
-            .zip(&contents)
-            .enumerate()
-            .map(|(i, (p, c))| {
-                (
-                    p.as_path(),
-                    c.as_slice(),
-                    if i % 3 == 0 { 0o600 } else { 0o644 },
-                )
-            })
-            .collect();
-        let mut renamed = 0;
-        atomic_write_all(&files, &mut renamed).unwrap();
-        assert_eq!(renamed, files.len());
-        for (path, contents, mode) in &files {
-            assert_eq!(fs::read(path).unwrap(), *contents, "{}", path.display());
-            let m = fs::metadata(path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(m, *mode, "{}", path.display());
-        }
-        for dir in [d.clone(), d.join("sub")] {
-            assert!(
-                !names_in(&dir).iter().any(|n| n.ends_with(".tmp")),
-                "{:?}",
-                names_in(&dir)
-            );
-        }
-        fs::remove_dir_all(&d).unwrap();
+    fn a_missing_or_empty_directory_is_an_error_not_nothing_to_do() {
+        let dir = TempDir::new("renew-empty");
+        let now = SystemTime::now();
+        let err = KubeadmLayout::new(dir.path())
+            .renew(&RenewTargets::All, KeyChoice::Keep, None, now)
+            .unwrap_err();
+        assert!(matches!(err, Error::EmptyDirectory { .. }), "{err}");
+        let missing = dir.path().join("nope");
+        let err = KubeadmLayout::new(&missing)
+            .renew(&RenewTargets::All, KeyChoice::Keep, None, now)
+            .unwrap_err();
+        assert!(matches!(err, Error::MissingFile { .. }), "{err}");
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        assert!(KubeadmLayout::new(&missing).check_expiration(now).is_err());
     }
 
     #[test]
-    fn a_failing_file_writes_nothing_and_cleans_up() {
-        let d = temp_dir("fail");
-        fs::write(d.join("keep.crt"), b"old").unwrap();
-        let missing = d.join("no-such-dir").join("x.key");
-        let (a, b) = (d.join("keep.crt"), d.join("sub").join("new.crt"));
-        let files: Vec<(&Path, &[u8], u32)> = vec![
-            (a.as_path(), b"new", 0o644),
-            (b.as_path(), b"new", 0o644),
-            (missing.as_path(), b"secret", 0o600),
-        ];
-        let mut renamed = 0;
-        let err = atomic_write_all(&files, &mut renamed).unwrap_err();
-        assert!(err.to_string().contains("no-such-dir"), "{err}");
-        assert_eq!(renamed, 0);
-        assert_eq!(fs::read(&a).unwrap(), b"old");
-        assert_eq!(names_in(&d), ["keep.crt", "sub"]);
-        assert!(names_in(&d.join("sub")).is_empty());
-        fs::remove_dir_all(&d).unwrap();
+    fn renew_targets_parse_all_or_names() {
+        assert_eq!(RenewTargets::parse(&["all"]).unwrap(), RenewTargets::All);
+        assert_eq!(
+            RenewTargets::parse(&["apiserver", "admin.conf"]).unwrap(),
+            RenewTargets::of(&[CertificateName::ApiServer, CertificateName::Admin])
+        );
+        assert!(RenewTargets::parse(&["all", "apiserver"]).is_err());
     }
 }

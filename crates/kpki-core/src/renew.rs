@@ -11,26 +11,61 @@
 //! distribute first; leaves are then renewed under the new CA with
 //! [`CertificateAuthority::renew`].
 
+use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use crate::ca::{CaRequest, CertificateAuthority, DEFAULT_LEAF_VALIDITY, LeafRequest};
 use crate::certificate::Certificate;
-use crate::cluster::Compatibility;
-use crate::error::{Error, Result};
+use crate::dns::DnsName;
+use crate::error::{Choice, Error, RenewProblem, Result};
 use crate::identity::Identity;
-use crate::key::{KeyAlgorithm, PrivateKey};
+use crate::key::PrivateKey;
+use crate::names::{Compatibility, KeyAlgorithm};
 use crate::profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
 use crate::san::SubjectAltNames;
 
-/// What happens to the key pair when a certificate is renewed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What happens to the key pair when a certificate is renewed (by default it is kept,
+/// as kubeadm's `certs renew` does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KeyChoice {
     /// Keep the certificate's existing key pair (kubeadm's `certs renew`).
+    #[default]
     Keep,
     /// Generate a new key pair of the same algorithm.
     Rotate,
     /// Generate a new key pair of this algorithm.
     RotateTo(KeyAlgorithm),
+}
+
+impl FromStr for KeyChoice {
+    type Err = Error;
+
+    /// `keep`, `rotate`, or the algorithm to rotate to (`ecdsa-p256`, ...).
+    fn from_str(s: &str) -> Result<KeyChoice> {
+        match s {
+            "keep" => Ok(KeyChoice::Keep),
+            "rotate" => Ok(KeyChoice::Rotate),
+            other => other
+                .parse::<KeyAlgorithm>()
+                .map(KeyChoice::RotateTo)
+                .map_err(|_| Error::UnknownChoice {
+                    field: Choice::KeyChoice,
+                    value: s.to_owned(),
+                    expected: "keep, rotate, or a key algorithm (rsa-2048, ..., ed25519)",
+                }),
+        }
+    }
+}
+
+impl KeyChoice {
+    /// Keep the key, or rotate it (to `algorithm` if given).
+    pub fn from_options(rotate: bool, algorithm: Option<KeyAlgorithm>) -> KeyChoice {
+        match (rotate, algorithm) {
+            (false, _) => KeyChoice::Keep,
+            (true, None) => KeyChoice::Rotate,
+            (true, Some(a)) => KeyChoice::RotateTo(a),
+        }
+    }
 }
 
 /// A renewed certificate, with the new private key when the key was rotated.
@@ -52,33 +87,27 @@ pub struct Renewal {
 /// email or URI SANs.
 pub fn renewal_request(old: &Certificate, validity: Option<Duration>) -> Result<LeafRequest> {
     let info = old.info()?;
-    let refuse = |reason: &str| Error::CannotRenew {
+    let refuse = |problem| Error::CannotRenew {
         what: describe(info.subject_common_name.as_deref()),
-        reason: reason.to_string(),
+        problem,
     };
     if info.is_ca {
-        return Err(refuse(
-            "it is a CA certificate (rotate the CA instead: CertificateAuthority::rotate)",
-        ));
+        return Err(refuse(RenewProblem::IsCa));
     }
     if info.subject_has_other_attributes {
-        return Err(refuse(
-            "its subject has attributes other than CN and O, which kpki does not reproduce",
-        ));
+        return Err(refuse(RenewProblem::OtherSubjectAttributes));
     }
     if !info.email_addresses.is_empty() || !info.uris.is_empty() {
-        return Err(refuse(
-            "it has email or URI SANs, which kpki does not reproduce",
-        ));
+        return Err(refuse(RenewProblem::EmailOrUriSans));
     }
     let cn = info
         .subject_common_name
         .clone()
-        .ok_or_else(|| refuse("its subject has no common name"))?;
+        .ok_or_else(|| refuse(RenewProblem::NoCommonName))?;
     let identity = Identity::new(cn, info.organizations.iter().map(String::as_str))?;
     let mut sans = SubjectAltNames::new();
     for dns in &info.dns_names {
-        sans.push_dns(crate::san::DnsName::new(dns.clone())?);
+        sans.push_dns(DnsName::new(dns.clone())?);
     }
     for ip in &info.ip_addresses {
         sans.push_ip(*ip);
@@ -128,11 +157,10 @@ impl CertificateAuthority {
         if info.issuer_der != ca_info.subject_der {
             return Err(Error::CannotRenew {
                 what: describe(info.subject_common_name.as_deref()),
-                reason: format!(
-                    "it was issued by {:?}, not by this CA ({:?})",
-                    info.issuer_common_name.as_deref().unwrap_or("?"),
-                    self.common_name()
-                ),
+                problem: RenewProblem::IssuedByOther {
+                    issuer: info.issuer_common_name.unwrap_or_else(|| "?".into()),
+                    ca: self.common_name().to_owned(),
+                },
             });
         }
         let mut req = renewal_request(old, validity)?;
@@ -163,21 +191,23 @@ impl CertificateAuthority {
         })
     }
 
-    /// Creates the successor of this root CA for a rotation: a new key of `algorithm`,
-    /// the same common name, `validity` long (kubeadm's 10 years when `None`).
+    /// Creates the successor of this root CA for a rotation: a new key of `algorithm`
+    /// (this CA's own when `None`), the same common name, `validity` long (kubeadm's 10
+    /// years when `None`).
     ///
     /// Distribute [`trust_bundle`]`(&[old, new])` to every client first, renew the leaves
     /// under the new CA, and drop the old CA from the bundle once nothing uses it.
     pub fn rotate(
         &self,
-        algorithm: KeyAlgorithm,
+        algorithm: Option<KeyAlgorithm>,
         validity: Option<Duration>,
         now: SystemTime,
     ) -> Result<CertificateAuthority> {
+        let algorithm = algorithm.unwrap_or_else(|| self.public_key().algorithm());
         if !self.chain().is_empty() {
             return Err(Error::CannotRenew {
                 what: format!("CA {:?}", self.common_name()),
-                reason: "it is an intermediate CA; issue its successor from its parent with CertificateAuthority::new_intermediate".into(),
+                problem: RenewProblem::Intermediate,
             });
         }
         let mut req = CaRequest::new(self.common_name());
@@ -206,7 +236,7 @@ pub fn trust_bundle(cas: &[&Certificate]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::NodeName;
+    use crate::dns::NodeName;
 
     fn now() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
@@ -322,7 +352,9 @@ mod tests {
     fn ca_rotation_and_trust_bundle() {
         let old_ca = ca(KeyAlgorithm::EcdsaP256);
         let (leaf, _) = serving(&old_ca);
-        let new_ca = old_ca.rotate(KeyAlgorithm::EcdsaP384, None, now()).unwrap();
+        let new_ca = old_ca
+            .rotate(Some(KeyAlgorithm::EcdsaP384), None, now())
+            .unwrap();
         assert_eq!(new_ca.common_name(), "kubernetes");
         assert_ne!(new_ca.public_key(), old_ca.public_key());
         let bundle = trust_bundle(&[
@@ -330,7 +362,7 @@ mod tests {
             new_ca.certificate(),
             old_ca.certificate(),
         ]);
-        let certs = Certificate::chain_from_pem(&bundle, "bundle").unwrap();
+        let certs = Certificate::chain_from_pem(&bundle).unwrap();
         assert_eq!(certs.len(), 2);
         // The leaf renewed under the successor verifies against it, not against the old CA.
         let r = new_ca.renew(&leaf, KeyChoice::Keep, None, now()).unwrap();

@@ -1,84 +1,12 @@
-//! Subject alternative names and the cluster network settings they are computed from.
-//!
-//! [`ClusterNetwork`] turns kubeadm's inputs (node name, advertise address,
-//! control-plane endpoint, service subnets, DNS domain, extra SANs) into the SAN sets of
-//! kube-apiserver and etcd, by kubeadm's rules — except that an invalid extra SAN is an
-//! error here (kubeadm drops it silently) and every service family of a dual-stack
-//! cluster gets its `.1` address (kubeadm ≤ 1.28 only takes the first).
+//! Subject alternative names, IP networks and endpoints: the validated values the SAN
+//! sets of a cluster are made of (`crate::network` computes those sets).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use crate::cluster::Compatibility;
-use crate::error::{Error, Result};
-use crate::identity::NodeName;
-
-/// RFC 1123 subdomain check shared by node names and DNS SANs (wildcard handled by the caller).
-pub(crate) fn check_dns1123_subdomain(name: &str) -> std::result::Result<(), String> {
-    if name.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if name.len() > 253 {
-        return Err(format!("{} bytes; a DNS name has at most 253", name.len()));
-    }
-    for label in name.split('.') {
-        if label.is_empty() {
-            return Err("has an empty label (leading, trailing or double dot)".into());
-        }
-        if label.len() > 63 {
-            return Err(format!("label {label:?} is longer than 63 bytes"));
-        }
-        if let Some(c) = label
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-        {
-            return Err(format!(
-                "character {c:?} is not allowed (lowercase letters, digits, '-' and '.' only)"
-            ));
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!("label {label:?} starts or ends with '-'"));
-        }
-    }
-    Ok(())
-}
-
-/// A validated DNS name for a SAN: an RFC 1123 subdomain, optionally with a leading
-/// `*.` wildcard label.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DnsName(String);
-
-impl DnsName {
-    /// Validates a DNS name.
-    pub fn new(name: impl Into<String>) -> Result<DnsName> {
-        let name = name.into();
-        let rest = name.strip_prefix("*.").unwrap_or(&name);
-        check_dns1123_subdomain(rest).map_err(|reason| Error::InvalidSan {
-            value: name.clone(),
-            reason,
-        })?;
-        Ok(DnsName(name))
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for DnsName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for DnsName {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        DnsName::new(s)
-    }
-}
+use crate::dns::DnsName;
+use crate::error::{Error, NetworkField, NetworkProblem, Result};
 
 /// One subject alternative name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -208,20 +136,6 @@ impl SubjectAltNames {
     pub fn sort_dns(&mut self) {
         self.dns.sort();
     }
-
-    pub(crate) fn to_rcgen(&self) -> Result<Vec<rcgen::SanType>> {
-        let mut out = Vec::with_capacity(self.len());
-        for d in &self.dns {
-            let ia5 =
-                rcgen::string::Ia5String::try_from(d.as_str()).map_err(|e| Error::InvalidSan {
-                    value: d.to_string(),
-                    reason: e.to_string(),
-                })?;
-            out.push(rcgen::SanType::DnsName(ia5));
-        }
-        out.extend(self.ips.iter().map(|ip| rcgen::SanType::IpAddress(*ip)));
-        Ok(out)
-    }
 }
 
 /// An IP network in CIDR notation (`10.96.0.0/12`, `fd00:10:96::/112`).
@@ -232,6 +146,12 @@ pub struct IpCidr {
 }
 
 impl IpCidr {
+    /// kubeadm's default service subnet, `10.96.0.0/12`.
+    pub(crate) const DEFAULT_SERVICE_SUBNET: IpCidr = IpCidr {
+        network: IpAddr::V4(Ipv4Addr::new(10, 96, 0, 0)),
+        prefix: 12,
+    };
+
     /// The network address (host bits cleared).
     pub fn network(&self) -> IpAddr {
         self.network
@@ -254,9 +174,9 @@ impl IpCidr {
         };
         if n >= size {
             return Err(Error::InvalidNetwork {
-                field: "service CIDR",
+                field: NetworkField::ServiceCidr,
                 value: self.to_string(),
-                reason: format!("has no address number {n} (the network is too small)"),
+                problem: NetworkProblem::TooSmall { n },
             });
         }
         Ok(match self.network {
@@ -269,24 +189,22 @@ impl IpCidr {
 impl FromStr for IpCidr {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::InvalidNetwork {
-            field: "CIDR",
+        let bad = |problem: NetworkProblem| Error::InvalidNetwork {
+            field: NetworkField::Cidr,
             value: s.to_owned(),
-            reason: reason.to_owned(),
+            problem,
         };
         let (addr, prefix) = s
             .trim()
             .split_once('/')
-            .ok_or_else(|| bad("expected ADDRESS/PREFIX"))?;
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| bad("the address is not an IP address"))?;
+            .ok_or_else(|| bad(NetworkProblem::MissingPrefix))?;
+        let addr: IpAddr = addr.parse().map_err(|_| bad(NetworkProblem::CidrAddress))?;
         let prefix: u8 = prefix
             .parse()
-            .map_err(|_| bad("the prefix length is not a number"))?;
+            .map_err(|_| bad(NetworkProblem::PrefixNotANumber))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         if prefix > max {
-            return Err(bad(&format!("the prefix length must be at most {max}")));
+            return Err(bad(NetworkProblem::PrefixTooLong { max }));
         }
         let network = match addr {
             IpAddr::V4(a) => {
@@ -338,49 +256,76 @@ impl fmt::Display for Host {
 /// kubeadm's `controlPlaneEndpoint`: `HOST[:PORT]`, with IPv6 hosts in brackets.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Endpoint {
+    host: Host,
+    port: Option<u16>,
+}
+
+impl Endpoint {
     /// The host.
-    pub host: Host,
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
     /// The port, if given (the API server's bind port otherwise).
-    pub port: Option<u16>,
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
 }
 
 impl FromStr for Endpoint {
     type Err = Error;
+
+    /// `HOST`, `HOST:PORT`, `[IPv6]:PORT` or a bare IPv6 address. A URL scheme
+    /// (`https://...`) or a path is refused with its own message.
     fn from_str(s: &str) -> Result<Self> {
-        let bad = |reason: String| Error::InvalidNetwork {
-            field: "control-plane endpoint",
+        let bad = |problem: NetworkProblem| Error::InvalidNetwork {
+            field: NetworkField::ControlPlaneEndpoint,
             value: s.to_owned(),
-            reason,
+            problem,
         };
-        let s = s.trim();
+        let text = s.trim();
+        if let Some((scheme, _)) = text.split_once("://") {
+            return Err(bad(NetworkProblem::Scheme {
+                scheme: scheme.to_owned(),
+            }));
+        }
+        if text.contains('/') || text.contains('?') || text.contains('#') {
+            return Err(bad(NetworkProblem::Path));
+        }
         let parse_port = |p: &str| {
             p.parse::<u16>()
                 .ok()
                 .filter(|p| *p != 0)
-                .ok_or_else(|| bad(format!("port {p:?} is not a number from 1 to 65535")))
+                .ok_or_else(|| bad(NetworkProblem::Port { port: p.to_owned() }))
         };
-        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
             let (h, after) = rest
                 .split_once(']')
-                .ok_or_else(|| bad("unclosed '['".into()))?;
+                .ok_or_else(|| bad(NetworkProblem::UnclosedBracket))?;
             let port = match after {
                 "" => None,
                 p => Some(parse_port(
                     p.strip_prefix(':')
-                        .ok_or_else(|| bad("expected ':' after ']'".into()))?,
+                        .ok_or_else(|| bad(NetworkProblem::AfterBracket))?,
                 )?),
             };
             (h, port)
-        } else if s.matches(':').count() > 1 {
-            (s, None) // a bare IPv6 address
-        } else if let Some((h, p)) = s.split_once(':') {
+        } else if text.matches(':').count() > 1 {
+            (text, None) // a bare IPv6 address
+        } else if let Some((h, p)) = text.split_once(':') {
             (h, Some(parse_port(p)?))
         } else {
-            (s, None)
+            (text, None)
         };
         let host = match host.parse::<IpAddr>() {
             Ok(ip) => Host::Ip(ip),
-            Err(_) => Host::Dns(DnsName::new(host).map_err(|e| bad(e.to_string()))?),
+            Err(_) => Host::Dns(DnsName::new(host).map_err(|e| match e {
+                Error::InvalidSan { value, problem } => bad(NetworkProblem::Host {
+                    host: value,
+                    problem,
+                }),
+                other => other,
+            })?),
         };
         Ok(Endpoint { host, port })
     }
@@ -395,246 +340,36 @@ impl fmt::Display for Endpoint {
     }
 }
 
-/// The network settings of a control-plane node: everything the SAN sets and the
-/// kubeconfig server URLs are computed from. Defaults are kubeadm's.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterNetwork {
-    /// The node's name (`nodeRegistration.name`).
-    pub node_name: NodeName,
-    /// The API server's advertise address (`localAPIEndpoint.advertiseAddress`).
-    pub advertise_address: IpAddr,
-    /// The API server's port (`localAPIEndpoint.bindPort`, default 6443).
-    pub bind_port: u16,
-    /// The shared endpoint of the control plane (`controlPlaneEndpoint`), if any.
-    pub control_plane_endpoint: Option<Endpoint>,
-    /// The service subnets (`networking.serviceSubnet`; two for dual-stack), default `10.96.0.0/12`.
-    pub service_subnets: Vec<IpCidr>,
-    /// The cluster DNS domain (`networking.dnsDomain`), default `cluster.local`.
-    pub dns_domain: DnsName,
-    /// Extra SANs for the API server (`apiServer.certSANs`).
-    pub apiserver_extra_sans: SubjectAltNames,
-    /// Extra SANs for etcd's server certificate (`etcd.local.serverCertSANs`).
-    pub etcd_server_extra_sans: SubjectAltNames,
-    /// Extra SANs for etcd's peer certificate (`etcd.local.peerCertSANs`).
-    pub etcd_peer_extra_sans: SubjectAltNames,
+/// Parses an IP address for the setting `field`, with an error naming it.
+pub fn parse_ip(value: &str, field: NetworkField) -> Result<IpAddr> {
+    value.trim().parse().map_err(|_| Error::InvalidNetwork {
+        field,
+        value: value.to_owned(),
+        problem: NetworkProblem::NotAnIpAddress,
+    })
 }
 
-/// kubeadm's default service subnet.
-pub const DEFAULT_SERVICE_SUBNET: &str = "10.96.0.0/12";
-/// kubeadm's default DNS domain.
-pub const DEFAULT_DNS_DOMAIN: &str = "cluster.local";
-/// kubeadm's default API server port.
-pub const DEFAULT_BIND_PORT: u16 = 6443;
-
-impl ClusterNetwork {
-    /// Settings for `node_name` advertising `advertise_address`, with kubeadm's defaults
-    /// for the rest.
-    pub fn new(node_name: NodeName, advertise_address: IpAddr) -> ClusterNetwork {
-        ClusterNetwork {
-            node_name,
-            advertise_address,
-            bind_port: DEFAULT_BIND_PORT,
-            control_plane_endpoint: None,
-            service_subnets: vec![IpCidr {
-                network: IpAddr::V4(Ipv4Addr::new(10, 96, 0, 0)),
-                prefix: 12,
-            }],
-            dns_domain: DnsName(DEFAULT_DNS_DOMAIN.to_owned()),
-            apiserver_extra_sans: SubjectAltNames::new(),
-            etcd_server_extra_sans: SubjectAltNames::new(),
-            etcd_peer_extra_sans: SubjectAltNames::new(),
-        }
-    }
-
-    /// Checks settings that no single type can: at least one, at most two service
-    /// subnets (one per family), each big enough for a `.1`.
-    pub fn validate(&self) -> Result<()> {
-        match self.service_subnets.as_slice() {
-            [] => {
-                return Err(Error::InvalidNetwork {
-                    field: "service CIDR",
-                    value: String::new(),
-                    reason: "at least one service subnet is required".into(),
-                });
-            }
-            [a, b] if a.network.is_ipv4() == b.network.is_ipv4() => {
-                return Err(Error::InvalidNetwork {
-                    field: "service CIDR",
-                    value: format!("{a},{b}"),
-                    reason: "a dual-stack cluster needs one IPv4 and one IPv6 subnet".into(),
-                });
-            }
-            [_, _, _, ..] => {
-                return Err(Error::InvalidNetwork {
-                    field: "service CIDR",
-                    value: self
-                        .service_subnets
-                        .iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    reason: "at most two service subnets (IPv4 and IPv6)".into(),
-                });
-            }
-            _ => {}
-        }
-        for cidr in &self.service_subnets {
-            cidr.nth(1)?;
-        }
-        if self.bind_port == 0 {
-            return Err(Error::InvalidNetwork {
-                field: "bind port",
-                value: "0".into(),
-                reason: "must be from 1 to 65535".into(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The API server's service IPs: the `.1` of each service subnet (kubeadm 1.28: the
-    /// first subnet only).
-    pub fn apiserver_service_ips(&self, compat: Compatibility) -> Result<Vec<IpAddr>> {
-        let take = match compat {
-            Compatibility::Kubeadm128 => 1,
-            Compatibility::Current => self.service_subnets.len(),
-        };
-        self.service_subnets
-            .iter()
-            .take(take)
-            .map(|c| c.nth(1))
-            .collect()
-    }
-
-    /// The API server's SANs: node name, `kubernetes`, `kubernetes.default`,
-    /// `kubernetes.default.svc`, `kubernetes.default.svc.<domain>`, the endpoint host,
-    /// the extra DNS names (sorted, as kubeadm does); the service IP(s), the advertise
-    /// address, the endpoint IP and the extra IPs.
-    pub fn apiserver_sans(&self, compat: Compatibility) -> Result<SubjectAltNames> {
-        let mut sans = SubjectAltNames::new();
-        for name in [
-            self.node_name.as_str().to_owned(),
-            "kubernetes".to_owned(),
-            "kubernetes.default".to_owned(),
-            "kubernetes.default.svc".to_owned(),
-            format!("kubernetes.default.svc.{}", self.dns_domain),
-        ] {
-            sans.push_dns(DnsName::new(name)?);
-        }
-        for ip in self.apiserver_service_ips(compat)? {
-            sans.push_ip(ip);
-        }
-        sans.push_ip(self.advertise_address);
-        if let Some(ep) = &self.control_plane_endpoint {
-            match &ep.host {
-                Host::Dns(d) => sans.push_dns(d.clone()),
-                Host::Ip(ip) => sans.push_ip(*ip),
-            }
-        }
-        sans.extend(&self.apiserver_extra_sans);
-        sans.sort_dns();
-        Ok(sans)
-    }
-
-    fn etcd_base_sans(&self) -> SubjectAltNames {
-        let mut sans = SubjectAltNames::new();
-        sans.push_dns(DnsName(self.node_name.as_str().to_owned()));
-        sans.push_dns(DnsName("localhost".to_owned()));
-        sans.push_ip(self.advertise_address);
-        sans.push_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        sans.push_ip(IpAddr::V6(Ipv6Addr::LOCALHOST));
-        sans
-    }
-
-    /// etcd's server SANs: node name, `localhost`; advertise address, 127.0.0.1, ::1;
-    /// plus `etcd.local.serverCertSANs`. The DNS names are sorted, as kubeadm's
-    /// `RemoveDuplicateAltNames` sorts them for every certificate it signs (so node
-    /// `node01` gets `localhost, node01`, node `cp-1` gets `cp-1, localhost`).
-    pub fn etcd_server_sans(&self) -> SubjectAltNames {
-        let mut sans = self.etcd_base_sans();
-        sans.extend(&self.etcd_server_extra_sans);
-        sans.sort_dns();
-        sans
-    }
-
-    /// etcd's peer SANs: as the server's, plus `etcd.local.peerCertSANs` (DNS names sorted).
-    pub fn etcd_peer_sans(&self) -> SubjectAltNames {
-        let mut sans = self.etcd_base_sans();
-        sans.extend(&self.etcd_peer_extra_sans);
-        sans.sort_dns();
-        sans
-    }
-
-    /// The URL clients use for the API server: the control-plane endpoint (with the
-    /// bind port if it names none), else the advertise address and bind port.
-    pub fn apiserver_url(&self) -> String {
-        match &self.control_plane_endpoint {
-            Some(ep) => format!("https://{}:{}", ep.host, ep.port.unwrap_or(self.bind_port)),
-            None => self.local_apiserver_url(),
-        }
-    }
-
-    /// The URL of this node's own API server (kubeadm points controller-manager.conf
-    /// and scheduler.conf at it).
-    pub fn local_apiserver_url(&self) -> String {
-        let host = Host::Ip(self.advertise_address);
-        format!("https://{host}:{}", self.bind_port)
-    }
+/// Parses a comma-separated list of CIDRs (kubeadm's `serviceSubnet` spelling,
+/// `10.96.0.0/12,fd00:10:96::/112`) for the setting `field`.
+pub fn parse_cidrs(value: &str, field: NetworkField) -> Result<Vec<IpCidr>> {
+    value
+        .split(',')
+        .map(|c| {
+            c.trim().parse::<IpCidr>().map_err(|e| match e {
+                Error::InvalidNetwork { value, problem, .. } => Error::InvalidNetwork {
+                    field,
+                    value,
+                    problem,
+                },
+                other => other,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn network() -> ClusterNetwork {
-        let mut n = ClusterNetwork::new(
-            NodeName::new("node01").unwrap(),
-            "10.0.0.10".parse().unwrap(),
-        );
-        n.control_plane_endpoint = Some("cp.example.internal:6443".parse().unwrap());
-        n.apiserver_extra_sans =
-            SubjectAltNames::parse(["extra.example.com", "192.0.2.7"]).unwrap();
-        n
-    }
-
-    #[test]
-    fn apiserver_cert_covers_every_service_name() {
-        let sans = network().apiserver_sans(Compatibility::Current).unwrap();
-        let dns: Vec<&str> = sans.dns_names().iter().map(DnsName::as_str).collect();
-        assert_eq!(
-            dns,
-            [
-                "cp.example.internal",
-                "extra.example.com",
-                "kubernetes",
-                "kubernetes.default",
-                "kubernetes.default.svc",
-                "kubernetes.default.svc.cluster.local",
-                "node01"
-            ]
-        );
-        let ips: Vec<String> = sans.ip_addresses().iter().map(|i| i.to_string()).collect();
-        assert_eq!(ips, ["10.96.0.1", "10.0.0.10", "192.0.2.7"]);
-    }
-
-    #[test]
-    fn dual_stack_gets_both_service_ips_unless_kubeadm_128() {
-        let mut n = network();
-        n.service_subnets = vec![
-            "10.96.0.0/12".parse().unwrap(),
-            "fd00:10:96::/112".parse().unwrap(),
-        ];
-        n.validate().unwrap();
-        let cur = n.apiserver_sans(Compatibility::Current).unwrap();
-        assert!(
-            cur.ip_addresses()
-                .contains(&"fd00:10:96::1".parse().unwrap())
-        );
-        let old = n.apiserver_sans(Compatibility::Kubeadm128).unwrap();
-        assert!(
-            !old.ip_addresses()
-                .contains(&"fd00:10:96::1".parse().unwrap())
-        );
-    }
 
     #[test]
     fn invalid_extra_san_is_refused_not_dropped() {
@@ -649,35 +384,34 @@ mod tests {
             assert!(err.to_string().contains(bad), "{err}");
         }
         assert!("10.0.0.1/32".parse::<IpCidr>().unwrap().nth(1).is_err());
+        let err = parse_cidrs("10.96.0.0/12,x/1", NetworkField::ServiceCidr).unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid service CIDR \"x/1\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn endpoints_parse_hosts_ports_and_ipv6() {
         let e: Endpoint = "[fd00::1]:443".parse().unwrap();
-        assert_eq!(e.port, Some(443));
+        assert_eq!(e.port(), Some(443));
         assert_eq!(e.to_string(), "[fd00::1]:443");
         let e: Endpoint = "cp.example".parse().unwrap();
-        assert_eq!(e.port, None);
+        assert_eq!(e.port(), None);
         assert!("cp.example:0".parse::<Endpoint>().is_err());
         assert!("Bad_Host:6443".parse::<Endpoint>().is_err());
     }
 
     #[test]
-    fn etcd_sans_follow_kubeadm_order() {
-        let s: Vec<String> = network()
-            .etcd_server_sans()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            s,
-            [
-                "DNS:localhost",
-                "DNS:node01",
-                "IP:10.0.0.10",
-                "IP:127.0.0.1",
-                "IP:::1"
-            ]
+    fn a_url_scheme_in_an_endpoint_gets_its_own_message() {
+        let err = "https://cp:6443".parse::<Endpoint>().unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidNetwork { problem: NetworkProblem::Scheme { scheme }, .. } if scheme == "https"),
+            "{err}"
         );
+        assert!(err.to_string().contains("URL scheme"), "{err}");
+        assert!(!err.to_string().contains("':'"), "{err}");
+        let err = "cp.example.com:6443/api".parse::<Endpoint>().unwrap_err();
+        assert!(err.to_string().contains("no path"), "{err}");
     }
 }

@@ -4,10 +4,11 @@
 //! an in-memory [`PrivateKey`] is one, and a key held elsewhere (PKCS#11 token, cloud
 //! KMS, an HSM behind a socket) is another — implement the trait and pass it to
 //! [`CertificateAuthority::with_signer`](crate::CertificateAuthority::with_signer).
+//! kpki calls `sign` with the bytes to sign and passes its error on unchanged: a signer
+//! of your own reports its failure with [`Error::signer`](crate::Error::signer), which
+//! keeps your error as the source.
 
-use std::sync::Arc;
-
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::key::{PrivateKey, PublicKey};
 
 /// Something that signs with a private key kpki may never see.
@@ -30,33 +31,5 @@ impl Signer for PrivateKey {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         PrivateKey::sign(self, message)
-    }
-}
-
-/// rcgen's view of a [`Signer`].
-#[derive(Clone)]
-pub(crate) struct RcgenSigner(pub(crate) Arc<dyn Signer>);
-
-impl rcgen::PublicKeyData for RcgenSigner {
-    fn der_bytes(&self) -> &[u8] {
-        self.0.public_key().raw()
-    }
-
-    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
-        self.0.public_key().algorithm().rcgen_algorithm()
-    }
-}
-
-impl rcgen::SigningKey for RcgenSigner {
-    fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
-        self.0.sign(msg).map_err(|_| rcgen::Error::RemoteKeyError)
-    }
-}
-
-/// Maps an rcgen failure while signing to kpki's error.
-pub(crate) fn signing_error(e: rcgen::Error) -> Error {
-    match e {
-        rcgen::Error::RemoteKeyError => Error::crypto("signing", "the CA's signer failed"),
-        other => Error::crypto("signing", other),
     }
 }

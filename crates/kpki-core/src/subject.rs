@@ -1,171 +1,84 @@
-//! Writing a subject with several O values (a user in groups `dev` and `ops`).
+//! The one subject encoder: an [`Identity`] as a DER `Name`, for leaves, CAs and CSRs
+//! alike.
 //!
-//! rcgen keeps one value per attribute type in a `DistinguishedName` (a second O
-//! replaces the first), so kpki hands it the second and later O values under
-//! placeholder attribute types whose encoding has the same length as
-//! `id-at-organizationName` (`2.5.4.120` … `2.5.4.127`, unassigned), and rewrites them
-//! to `2.5.4.10` inside the subject before the bytes are signed — the signer sees
-//! the real subject, and the same same-length rewrite is applied to the encoded
-//! request afterwards. The result is checked by parsing it back. (Leaf certificates
-//! do not need this: `crate::tbs` writes one RDN per O itself.)
+//! As Go's `pkix.Name` writes it (so kubeadm's certificates and kpki's agree byte for
+//! byte): one RDN per O value, in order, then the CN; each value a PrintableString where
+//! its characters allow (X.680 §41.4: letters, digits, space and `'()+,-./:=?`) and a
+//! UTF8String otherwise.
 
-use rcgen::{DnType, SigningKey};
-
-use crate::error::{Error, Result};
+use crate::der::{self, OID, PRINTABLE_STRING, SEQUENCE, SET, UTF8_STRING};
 use crate::identity::Identity;
 
-/// `2.5.4.120` …: placeholder arcs (single-byte, like `10`).
-const FIRST_PLACEHOLDER: u8 = 120;
-const MAX_EXTRA_ORGANIZATIONS: usize = 8;
-const ORGANIZATION_ARC: u8 = 10;
+const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
+const OID_ORGANIZATION: &[u8] = &[0x55, 0x04, 0x0a];
 
-/// What the signed structure is (to find its subject).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Structure {
-    /// A CertificationRequestInfo (or a whole CertificationRequest).
-    Request,
-}
-
-/// The subject as rcgen takes it, and the rewrite it needs (if any).
-pub(crate) struct EncodedSubject {
-    pub(crate) dn: rcgen::DistinguishedName,
-    pub(crate) fix: Option<SubjectFix>,
-}
-
-/// The placeholder arcs to turn back into organizationName.
-#[derive(Clone, Debug)]
-pub(crate) struct SubjectFix {
-    placeholders: Vec<u8>,
-}
-
-/// The subject of `identity` for rcgen: O values first (in order), then CN, encoded as
-/// Go's `pkix.Name` does (PrintableString where allowed, UTF8String otherwise).
-pub(crate) fn encode(identity: &Identity) -> Result<EncodedSubject> {
-    let orgs = identity.organizations();
-    if orgs.len() > 1 + MAX_EXTRA_ORGANIZATIONS {
-        return Err(Error::InvalidName {
-            field: "organization",
-            value: orgs.join(","),
-            reason: format!(
-                "{} groups; kpki writes at most {}",
-                orgs.len(),
-                1 + MAX_EXTRA_ORGANIZATIONS
-            ),
-        });
-    }
-    let mut dn = rcgen::DistinguishedName::new();
-    let mut placeholders = Vec::new();
-    for (i, o) in orgs.iter().enumerate() {
-        if i == 0 {
-            dn.push(DnType::OrganizationName, dn_value(o));
-        } else {
-            // i ≤ 8, so the arc stays below 128 (one byte).
-            let arc = FIRST_PLACEHOLDER + u8::try_from(i - 1).unwrap_or(0);
-            placeholders.push(arc);
-            dn.push(
-                DnType::CustomDnType(vec![2, 5, 4, u64::from(arc)]),
-                dn_value(o),
-            );
-        }
-    }
-    dn.push(DnType::CommonName, dn_value(identity.common_name()));
-    Ok(EncodedSubject {
-        dn,
-        fix: (!placeholders.is_empty()).then_some(SubjectFix { placeholders }),
+/// Whether every character of `s` is in PrintableString's set (X.680 §41.4), `?`
+/// included, as Go's `isPrintable` has it.
+pub(crate) fn is_printable(s: &str) -> bool {
+    s.bytes().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b' ' | b'\'' | b'(' | b')' | b'+' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?'
+            )
     })
 }
 
-fn dn_value(s: &str) -> rcgen::DnValue {
-    // rcgen accepts '?' in a PrintableString (as X.680 does), but yasna, which writes
-    // rcgen's DER, panics on it: such names go out as UTF8String (found by fuzzing).
-    match rcgen::string::PrintableString::try_from(s) {
-        Ok(p) if !s.contains('?') => rcgen::DnValue::PrintableString(p),
-        _ => rcgen::DnValue::Utf8String(s.to_owned()),
-    }
-}
-
-impl SubjectFix {
-    /// Rewrites the placeholder OIDs inside the subject of `der` (a certificate, TBS,
-    /// request or request info). Returns false if the subject could not be located.
-    pub(crate) fn apply(&self, der: &[u8], structure: Structure) -> Option<Vec<u8>> {
-        let (start, len) = subject_range(der, structure)?;
-        let mut out = der.to_vec();
-        let region = out.get_mut(start..start + len)?;
-        let mut i = 0;
-        while i + 5 <= region.len() {
-            if region[i..i + 4] == [0x06, 0x03, 0x55, 0x04]
-                && self.placeholders.contains(&region[i + 4])
-            {
-                region[i + 4] = ORGANIZATION_ARC;
-                i += 5;
+/// One `RelativeDistinguishedName` of one attribute.
+fn rdn(out: &mut Vec<u8>, oid: &[u8], value: &str) {
+    der::tlv(out, SET, |o| {
+        der::tlv(o, SEQUENCE, |o| {
+            der::primitive(o, OID, oid);
+            let tag = if is_printable(value) {
+                PRINTABLE_STRING
             } else {
-                i += 1;
-            }
-        }
-        Some(out)
-    }
-}
-
-fn subject_range(der: &[u8], structure: Structure) -> Option<(usize, usize)> {
-    use x509_parser::prelude::FromDer;
-    let subject: &[u8] = match structure {
-        Structure::Request => {
-            use x509_parser::certification_request::{
-                X509CertificationRequest, X509CertificationRequestInfo,
+                UTF8_STRING
             };
-            if let Ok((_, r)) = X509CertificationRequest::from_der(der) {
-                r.certification_request_info.subject.as_raw()
-            } else {
-                let (_, info) = X509CertificationRequestInfo::from_der(der).ok()?;
-                info.subject.as_raw()
-            }
+            der::primitive(o, tag, value.as_bytes());
+        });
+    });
+}
+
+/// Appends the subject `Name` of `identity`: each O as its own RDN, in order, then CN.
+pub(crate) fn encode(out: &mut Vec<u8>, identity: &Identity) {
+    der::tlv(out, SEQUENCE, |o| {
+        for org in identity.organizations() {
+            rdn(o, OID_ORGANIZATION, org);
         }
-    };
-    let start = (subject.as_ptr() as usize).checked_sub(der.as_ptr() as usize)?;
-    (start + subject.len() <= der.len()).then_some((start, subject.len()))
+        rdn(o, OID_COMMON_NAME, identity.common_name());
+    });
 }
 
-/// A signing key that signs the fixed bytes of what rcgen hands it.
-pub(crate) struct FixingKey<'a, K> {
-    pub(crate) inner: &'a K,
-    pub(crate) fix: &'a SubjectFix,
-    pub(crate) structure: Structure,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<K: rcgen::PublicKeyData> rcgen::PublicKeyData for FixingKey<'_, K> {
-    fn der_bytes(&self) -> &[u8] {
-        self.inner.der_bytes()
+    fn name(identity: &Identity) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&mut out, identity);
+        out
     }
 
-    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
-        self.inner.algorithm()
+    #[test]
+    fn question_marks_are_printable_and_stars_are_not() {
+        // Go's asn1 writes '?' as PrintableString (X.680 allows it); '*', '_' and
+        // non-ASCII go out as UTF8String.
+        let der = name(&Identity::new("a?b", Vec::<String>::new()).unwrap());
+        assert_eq!(der[11], PRINTABLE_STRING, "{der:02x?}");
+        for s in ["a*b", "a_b", "Zoë"] {
+            let der = name(&Identity::new(s, Vec::<String>::new()).unwrap());
+            assert_eq!(der[11], UTF8_STRING, "{s}: {der:02x?}");
+        }
     }
-}
 
-impl<K: SigningKey> SigningKey for FixingKey<'_, K> {
-    fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
-        let fixed = self
-            .fix
-            .apply(msg, self.structure)
-            .ok_or(rcgen::Error::RemoteKeyError)?;
-        self.inner.sign(&fixed)
+    #[test]
+    fn every_group_gets_an_rdn_before_the_common_name() {
+        let id = Identity::new("alice", ["dev", "ops"]).unwrap();
+        let der = name(&id);
+        let (rest, parsed) =
+            <x509_parser::x509::X509Name as x509_parser::prelude::FromDer<_>>::from_der(&der)
+                .unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(parsed.to_string(), "O=dev, O=ops, CN=alice");
     }
-}
-
-/// Serializes and signs a CSR for `params` with `key`, applying the rewrite.
-pub(crate) fn sign_request(
-    params: &rcgen::CertificateParams,
-    key: &crate::key::PrivateKey,
-    fix: &SubjectFix,
-) -> Result<Vec<u8>> {
-    let fixing = FixingKey {
-        inner: key,
-        fix,
-        structure: Structure::Request,
-    };
-    let request = params
-        .serialize_request(&fixing)
-        .map_err(|e| Error::crypto("CSR signing", e))?;
-    fix.apply(request.der(), Structure::Request)
-        .ok_or_else(|| Error::crypto("CSR signing", "cannot locate the subject to rewrite"))
 }

@@ -1,45 +1,36 @@
-//! The signing hot path: a leaf certificate's `TBSCertificate` (RFC 5280 §4.1) written
-//! straight to DER, signed, and wrapped.
+//! The one DER writer of what kpki signs: a leaf's and a CA's `TBSCertificate` (RFC 5280
+//! §4.1) and a CSR's `CertificationRequestInfo` (RFC 2986 §4.1), each written straight
+//! to DER in one pre-sized buffer, signed through a [`Signer`], and wrapped.
 //!
 //! Why not rcgen here: for every certificate rcgen re-encodes the issuer's name and
 //! every OID, grows its output a byte at a time and builds a parameter struct of owned
 //! strings — ~30 000 instructions, 20–25 % on top of an Ed25519 or ECDSA P-256
-//! signature (BENCHMARKS.md). Everything that depends only on the CA (issuer name,
-//! authorityKeyIdentifier, signature algorithm) is encoded once into an
-//! [`IssuerTemplate`]; per certificate only the serial, validity, subject, public key
-//! and usages are written, into one pre-sized buffer. rcgen still builds CA
-//! certificates, which are rare; a unit test checks that both produce the same bytes.
+//! signature (BENCHMARKS.md) — and its `DistinguishedName` holds one value per attribute
+//! type, so a user in two groups cannot be written at all. Everything that depends only
+//! on the CA (issuer name, authorityKeyIdentifier, signature algorithm) is encoded once
+//! into an [`IssuerTemplate`]; the subject is written by `crate::subject`, the one
+//! subject encoder. Unit tests check that leaves, CAs and CSRs come out byte for byte as
+//! rcgen wrote them before.
 //!
-//! The encoding follows what rcgen wrote before (and kubeadm's fields, SPEC.md):
-//! extensions in the order authorityKeyIdentifier, subjectAltName, keyUsage (critical),
-//! extKeyUsage, basicConstraints `CA:FALSE` (critical); UTCTime before 2050,
-//! GeneralizedTime from then on; subject O values (one RDN each, in order) then CN,
-//! each a PrintableString where its characters allow and a UTF8String otherwise.
+//! The encoding (kubeadm's fields, SPEC.md): leaf extensions in the order
+//! authorityKeyIdentifier, subjectAltName, keyUsage (critical), extKeyUsage,
+//! basicConstraints `CA:FALSE` (critical); CA extensions [authorityKeyIdentifier],
+//! subjectAltName, keyUsage (critical), subjectKeyIdentifier, basicConstraints `CA:TRUE`
+//! (critical); UTCTime before 2050, GeneralizedTime from then on.
 
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use crate::error::{Error, Result};
+use crate::der::{
+    self, BOOLEAN_TRUE, CONTEXT_0, CONTEXT_3, INTEGER, OCTET_STRING, OID, SEQUENCE, SET,
+};
+use crate::error::{Error, Result, SpecProblem};
 use crate::identity::Identity;
-use crate::key::KeyAlgorithm;
+use crate::names::KeyAlgorithm;
 use crate::profile::{ExtendedKeyUsage, KeyUsage};
 use crate::san::SubjectAltNames;
 use crate::signer::Signer;
 
-const SEQUENCE: u8 = 0x30;
-const SET: u8 = 0x31;
-const INTEGER: u8 = 0x02;
-const BIT_STRING: u8 = 0x03;
-const OCTET_STRING: u8 = 0x04;
-const OID: u8 = 0x06;
-const UTF8_STRING: u8 = 0x0c;
-const PRINTABLE_STRING: u8 = 0x13;
-const UTC_TIME: u8 = 0x17;
-const GENERALIZED_TIME: u8 = 0x18;
-const BOOLEAN_TRUE: [u8; 3] = [0x01, 0x01, 0xff];
-/// `[0] EXPLICIT` (version) and `[3] EXPLICIT` (extensions).
-const CONTEXT_0: u8 = 0xa0;
-const CONTEXT_3: u8 = 0xa3;
 /// GeneralName `[2] IMPLICIT IA5String` and `[7] IMPLICIT OCTET STRING`.
 const GENERAL_NAME_DNS: u8 = 0x82;
 const GENERAL_NAME_IP: u8 = 0x87;
@@ -47,15 +38,16 @@ const GENERAL_NAME_IP: u8 = 0x87;
 const KEY_IDENTIFIER: u8 = 0x80;
 
 // OID contents (without tag and length).
-const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
-const OID_ORGANIZATION: &[u8] = &[0x55, 0x04, 0x0a];
 const OID_AUTHORITY_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x23];
+const OID_SUBJECT_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x0e];
 const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
 const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
 const OID_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
 const OID_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+/// pkcs-9-at-extensionRequest (RFC 2985).
+const OID_EXTENSION_REQUEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e];
 
 /// `AlgorithmIdentifier` DER of the X.509 signature a key of `algorithm` makes.
 fn signature_algorithm_der(algorithm: KeyAlgorithm) -> &'static [u8] {
@@ -78,133 +70,18 @@ fn signature_algorithm_der(algorithm: KeyAlgorithm) -> &'static [u8] {
     }
 }
 
-/// Appends `tag`, the DER length of what `content` writes, and that content. The
-/// length is patched in afterwards (shifting the content when it needs more than one
-/// byte), so nothing is encoded twice.
-fn tlv(out: &mut Vec<u8>, tag: u8, content: impl FnOnce(&mut Vec<u8>)) {
-    out.push(tag);
-    let at = out.len();
-    out.push(0);
-    content(out);
-    let len = out.len() - at - 1;
-    if len < 0x80 {
-        out[at] = len as u8; // < 0x80: fits
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let long = &bytes[skip..];
-    out[at] = 0x80 | long.len() as u8; // at most size_of::<usize>() bytes
-    out.splice(at + 1..at + 1, long.iter().copied());
-}
-
-fn primitive(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    tlv(out, tag, |o| o.extend_from_slice(content));
-}
-
 /// `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }`.
 fn extension(out: &mut Vec<u8>, oid: &[u8], critical: bool, value: impl FnOnce(&mut Vec<u8>)) {
-    tlv(out, SEQUENCE, |o| {
-        primitive(o, OID, oid);
+    der::tlv(out, SEQUENCE, |o| {
+        der::primitive(o, OID, oid);
         if critical {
             o.extend_from_slice(&BOOLEAN_TRUE);
         }
-        tlv(o, OCTET_STRING, value);
+        der::tlv(o, OCTET_STRING, value);
     });
 }
 
-/// Whether every character of `s` is in PrintableString's set (X.680 §41.4).
-fn is_printable(s: &str) -> bool {
-    s.bytes().all(|c| {
-        c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b' ' | b'\'' | b'(' | b')' | b'+' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?'
-            )
-    })
-}
-
-/// One `RelativeDistinguishedName` of one attribute.
-fn rdn(out: &mut Vec<u8>, oid: &[u8], value: &str) {
-    tlv(out, SET, |o| {
-        tlv(o, SEQUENCE, |o| {
-            primitive(o, OID, oid);
-            let tag = if is_printable(value) {
-                PRINTABLE_STRING
-            } else {
-                UTF8_STRING
-            };
-            primitive(o, tag, value.as_bytes());
-        });
-    });
-}
-
-/// The subject `Name`: each O as its own RDN, in order, then CN.
-fn subject_name(out: &mut Vec<u8>, identity: &Identity) {
-    tlv(out, SEQUENCE, |o| {
-        for org in identity.organizations() {
-            rdn(o, OID_ORGANIZATION, org);
-        }
-        rdn(o, OID_COMMON_NAME, identity.common_name());
-    });
-}
-
-/// `Time`: UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5).
-fn time(out: &mut Vec<u8>, t: SystemTime) {
-    let t = time::OffsetDateTime::from(t);
-    let year = t.year();
-    let two = |o: &mut Vec<u8>, v: u8| {
-        o.push(b'0' + v / 10);
-        o.push(b'0' + v % 10);
-    };
-    let utc = (1950..2050).contains(&year);
-    tlv(out, if utc { UTC_TIME } else { GENERALIZED_TIME }, |o| {
-        // Years beyond 0..=9999 cannot be written; time's default range stays inside.
-        let y = year.clamp(0, 9999) as u32;
-        if !utc {
-            two(o, (y / 100) as u8);
-        }
-        two(o, (y % 100) as u8);
-        two(o, t.month() as u8);
-        two(o, t.day());
-        two(o, t.hour());
-        two(o, t.minute());
-        two(o, t.second());
-        o.push(b'Z');
-    });
-}
-
-/// The DER contents of a dotted OID (`1.3.6.1.5.5.7.3.17`); `None` if it is not one.
-fn oid_from_dotted(dotted: &str) -> Option<Vec<u8>> {
-    let arcs: Vec<u64> = dotted
-        .split('.')
-        .map(|a| {
-            if a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit()) {
-                None
-            } else {
-                a.parse().ok()
-            }
-        })
-        .collect::<Option<_>>()?;
-    let (&first, rest) = arcs.split_first()?;
-    let (&second, rest) = rest.split_first()?;
-    if first > 2 || (first < 2 && second > 39) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(arcs.len() + 4);
-    for arc in
-        std::iter::once(first.checked_mul(40)?.checked_add(second)?).chain(rest.iter().copied())
-    {
-        let groups = (64 - arc.leading_zeros()).div_ceil(7).max(1);
-        for g in (0..groups).rev() {
-            let byte = ((arc >> (7 * g)) & 0x7f) as u8;
-            out.push(if g == 0 { byte } else { byte | 0x80 });
-        }
-    }
-    Some(out)
-}
-
-/// The KeyUsage BIT STRING (named bits, trailing zeros dropped: X.690 §11.2.2).
+/// The KeyUsage BIT STRING contents (named bits, trailing zeros dropped: X.690 §11.2.2).
 fn key_usage_bits(usages: &[KeyUsage]) -> Vec<u8> {
     let bits = usages.iter().fold(0u16, |acc, u| {
         acc | (0x8000
@@ -229,6 +106,42 @@ fn key_usage_bits(usages: &[KeyUsage]) -> Vec<u8> {
     }
 }
 
+fn key_usage_extension(out: &mut Vec<u8>, usages: &[KeyUsage]) {
+    if !usages.is_empty() {
+        extension(out, OID_KEY_USAGE, true, |o| {
+            der::primitive(o, der::BIT_STRING, &key_usage_bits(usages));
+        });
+    }
+}
+
+/// subjectAltName, DNS names then IPs (critical only with an empty subject, RFC 5280
+/// §4.2.1.6, and kpki's subjects always have a CN).
+fn san_extension(out: &mut Vec<u8>, sans: &SubjectAltNames) {
+    if sans.is_empty() {
+        return;
+    }
+    extension(out, OID_SUBJECT_ALT_NAME, false, |o| {
+        der::tlv(o, SEQUENCE, |o| {
+            for d in sans.dns_names() {
+                // A DnsName is ASCII by construction: an IA5String as it is.
+                der::primitive(o, GENERAL_NAME_DNS, d.as_str().as_bytes());
+            }
+            for ip in sans.ip_addresses() {
+                match ip {
+                    IpAddr::V4(v4) => der::primitive(o, GENERAL_NAME_IP, &v4.octets()),
+                    IpAddr::V6(v6) => der::primitive(o, GENERAL_NAME_IP, &v6.octets()),
+                }
+            }
+        });
+    });
+}
+
+/// The key identifier kpki derives for a public key: the leading 20 bytes of the SHA-256
+/// of its DER SubjectPublicKeyInfo (RFC 7093 §2 method 1, as rcgen derives it).
+pub(crate) fn key_identifier(spki: &[u8]) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki).as_ref()[..20].to_vec()
+}
+
 /// What a CA puts into every certificate it issues, encoded once.
 #[derive(Clone, Debug)]
 pub(crate) struct IssuerTemplate {
@@ -241,32 +154,25 @@ pub(crate) struct IssuerTemplate {
 
 impl IssuerTemplate {
     /// From the (parsed) CA certificate and the algorithm of its key. The key identifier
-    /// is the certificate's subjectKeyIdentifier; without one, the leading 20 bytes of the
-    /// SHA-256 of its SubjectPublicKeyInfo (RFC 7093 §2 method 1, as rcgen derives it).
+    /// is the certificate's subjectKeyIdentifier, or [`key_identifier`] of its key.
     pub(crate) fn new(
         ca: &x509_parser::certificate::X509Certificate<'_>,
         algorithm: KeyAlgorithm,
     ) -> IssuerTemplate {
         use x509_parser::extensions::ParsedExtension;
-        let ski = ca
+        let key_id = ca
             .iter_extensions()
             .find_map(|e| match e.parsed_extension() {
                 ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
                 _ => None,
-            });
-        let key_id = match ski {
-            Some(id) => id,
-            None => {
-                let spki = ca.tbs_certificate.subject_pki.raw;
-                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki).as_ref()[..20].to_vec()
-            }
-        };
+            })
+            .unwrap_or_else(|| key_identifier(ca.tbs_certificate.subject_pki.raw));
         let mut authority_key_identifier = Vec::with_capacity(key_id.len() + 16);
         extension(
             &mut authority_key_identifier,
             OID_AUTHORITY_KEY_IDENTIFIER,
             false,
-            |o| tlv(o, SEQUENCE, |o| primitive(o, KEY_IDENTIFIER, &key_id)),
+            |o| der::tlv(o, SEQUENCE, |o| der::primitive(o, KEY_IDENTIFIER, &key_id)),
         );
         IssuerTemplate {
             signature_algorithm: signature_algorithm_der(algorithm),
@@ -276,8 +182,8 @@ impl IssuerTemplate {
     }
 }
 
-/// Everything of a leaf certificate that is not the issuer's.
-pub(crate) struct Leaf<'a> {
+/// The fields every certificate has, leaf or CA.
+pub(crate) struct Common<'a> {
     /// A positive INTEGER's content octets (no leading zero needed: top bit clear).
     pub(crate) serial: &'a [u8],
     pub(crate) not_before: SystemTime,
@@ -287,6 +193,40 @@ pub(crate) struct Leaf<'a> {
     pub(crate) spki: &'a [u8],
     pub(crate) sans: &'a SubjectAltNames,
     pub(crate) key_usages: &'a [KeyUsage],
+}
+
+impl Common<'_> {
+    /// `TBSCertificate ::= SEQUENCE { [0] v3, serial, signature, issuer, validity,
+    /// subject, subjectPublicKeyInfo, [3] extensions }`.
+    fn tbs(
+        &self,
+        signature_algorithm: &[u8],
+        issuer_name: &[u8],
+        extensions: impl FnOnce(&mut Vec<u8>),
+    ) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            512 + 2 * issuer_name.len() + self.spki.len() + 24 * self.sans.len(),
+        );
+        der::tlv(&mut out, SEQUENCE, |o| {
+            o.extend_from_slice(&[CONTEXT_0, 0x03, INTEGER, 0x01, 0x02]); // v3
+            der::primitive(o, INTEGER, self.serial);
+            o.extend_from_slice(signature_algorithm);
+            o.extend_from_slice(issuer_name);
+            der::tlv(o, SEQUENCE, |o| {
+                der::time(o, self.not_before);
+                der::time(o, self.not_after);
+            });
+            crate::subject::encode(o, self.subject);
+            o.extend_from_slice(self.spki);
+            der::tlv(o, CONTEXT_3, |o| der::tlv(o, SEQUENCE, extensions));
+        });
+        out
+    }
+}
+
+/// Everything of a leaf certificate that is not the issuer's.
+pub(crate) struct Leaf<'a> {
+    pub(crate) common: Common<'a>,
     pub(crate) extended_key_usages: &'a [ExtendedKeyUsage],
 }
 
@@ -297,157 +237,355 @@ impl Leaf<'_> {
         let mut other_ekus = Vec::new();
         for eku in self.extended_key_usages {
             if let ExtendedKeyUsage::Other(dotted) = eku {
-                other_ekus.push(oid_from_dotted(dotted).ok_or_else(|| Error::InvalidSpec {
-                    reason: format!("extended key usage {dotted:?} is not an object identifier"),
+                other_ekus.push(der::oid_from_dotted(dotted).ok_or_else(|| {
+                    Error::InvalidSpec {
+                        problem: SpecProblem::ExtendedKeyUsageOid {
+                            oid: dotted.clone(),
+                        },
+                    }
                 })?);
             }
         }
-        for d in self.sans.dns_names() {
-            if !d.as_str().is_ascii() {
-                return Err(Error::InvalidSan {
-                    value: d.to_string(),
-                    reason: "not ASCII (an IA5String)".into(),
-                });
-            }
-        }
-        let mut out =
-            Vec::with_capacity(512 + issuer.name.len() + self.spki.len() + 24 * self.sans.len());
-        tlv(&mut out, SEQUENCE, |o| {
-            o.extend_from_slice(&[CONTEXT_0, 0x03, INTEGER, 0x01, 0x02]); // v3
-            primitive(o, INTEGER, self.serial);
-            o.extend_from_slice(issuer.signature_algorithm);
-            o.extend_from_slice(&issuer.name);
-            tlv(o, SEQUENCE, |o| {
-                time(o, self.not_before);
-                time(o, self.not_after);
-            });
-            subject_name(o, self.subject);
-            o.extend_from_slice(self.spki);
-            tlv(o, CONTEXT_3, |o| {
-                tlv(o, SEQUENCE, |o| self.extensions(o, issuer, &other_ekus));
-            });
-        });
-        Ok(out)
-    }
-
-    fn extensions(&self, out: &mut Vec<u8>, issuer: &IssuerTemplate, other_ekus: &[Vec<u8>]) {
-        out.extend_from_slice(&issuer.authority_key_identifier);
-        if !self.sans.is_empty() {
-            // Critical only with an empty subject (RFC 5280 §4.2.1.6); a leaf has a CN.
-            extension(out, OID_SUBJECT_ALT_NAME, false, |o| {
-                tlv(o, SEQUENCE, |o| {
-                    for d in self.sans.dns_names() {
-                        primitive(o, GENERAL_NAME_DNS, d.as_str().as_bytes());
-                    }
-                    for ip in self.sans.ip_addresses() {
-                        match ip {
-                            IpAddr::V4(v4) => primitive(o, GENERAL_NAME_IP, &v4.octets()),
-                            IpAddr::V6(v6) => primitive(o, GENERAL_NAME_IP, &v6.octets()),
-                        }
-                    }
-                });
-            });
-        }
-        if !self.key_usages.is_empty() {
-            extension(out, OID_KEY_USAGE, true, |o| {
-                primitive(o, BIT_STRING, &key_usage_bits(self.key_usages));
-            });
-        }
-        if !self.extended_key_usages.is_empty() {
-            extension(out, OID_EXT_KEY_USAGE, false, |o| {
-                tlv(o, SEQUENCE, |o| {
-                    let mut others = other_ekus.iter();
-                    for eku in self.extended_key_usages {
-                        match eku {
-                            ExtendedKeyUsage::ServerAuth => primitive(o, OID, OID_SERVER_AUTH),
-                            ExtendedKeyUsage::ClientAuth => primitive(o, OID, OID_CLIENT_AUTH),
-                            ExtendedKeyUsage::Other(_) => {
-                                if let Some(oid) = others.next() {
-                                    primitive(o, OID, oid);
+        let c = &self.common;
+        Ok(c.tbs(issuer.signature_algorithm, &issuer.name, |o| {
+            o.extend_from_slice(&issuer.authority_key_identifier);
+            san_extension(o, c.sans);
+            key_usage_extension(o, c.key_usages);
+            if !self.extended_key_usages.is_empty() {
+                extension(o, OID_EXT_KEY_USAGE, false, |o| {
+                    der::tlv(o, SEQUENCE, |o| {
+                        let mut others = other_ekus.iter();
+                        for eku in self.extended_key_usages {
+                            match eku {
+                                ExtendedKeyUsage::ServerAuth => {
+                                    der::primitive(o, OID, OID_SERVER_AUTH)
+                                }
+                                ExtendedKeyUsage::ClientAuth => {
+                                    der::primitive(o, OID, OID_CLIENT_AUTH)
+                                }
+                                ExtendedKeyUsage::Other(_) => {
+                                    if let Some(oid) = others.next() {
+                                        der::primitive(o, OID, oid);
+                                    }
                                 }
                             }
                         }
-                    }
+                    });
                 });
+            }
+            // basicConstraints CA:FALSE, critical, as kubeadm writes it (cA defaults to FALSE).
+            extension(o, OID_BASIC_CONSTRAINTS, true, |o| {
+                o.extend_from_slice(&[SEQUENCE, 0x00]);
             });
-        }
-        // basicConstraints CA:FALSE, critical, as kubeadm writes it (cA defaults to FALSE).
-        extension(out, OID_BASIC_CONSTRAINTS, true, |o| {
-            o.extend_from_slice(&[SEQUENCE, 0x00]);
-        });
+        }))
     }
 
     /// Encodes, signs through `signer` and returns the `Certificate` DER.
     pub(crate) fn sign(&self, issuer: &IssuerTemplate, signer: &dyn Signer) -> Result<Vec<u8>> {
         let tbs = self.to_tbs(issuer)?;
-        let signature = signer.sign(&tbs)?;
-        let mut cert =
-            Vec::with_capacity(tbs.len() + issuer.signature_algorithm.len() + signature.len() + 16);
-        tlv(&mut cert, SEQUENCE, |o| {
-            o.extend_from_slice(&tbs);
-            o.extend_from_slice(issuer.signature_algorithm);
-            tlv(o, BIT_STRING, |o| {
-                o.push(0); // no unused bits
-                o.extend_from_slice(&signature);
+        wrap_signed(&tbs, issuer.signature_algorithm, signer)
+    }
+}
+
+/// Everything of a CA certificate.
+pub(crate) struct Ca<'a> {
+    pub(crate) common: Common<'a>,
+    /// basicConstraints pathLenConstraint (kubeadm: none).
+    pub(crate) path_len: Option<u8>,
+}
+
+impl Ca<'_> {
+    fn to_tbs(&self, signature_algorithm: &[u8], issuer: Option<&IssuerTemplate>) -> Vec<u8> {
+        let c = &self.common;
+        let own_name;
+        let issuer_name = match issuer {
+            Some(i) => i.name.as_slice(),
+            None => {
+                // Self-signed: the issuer is the subject, byte for byte.
+                let mut name = Vec::with_capacity(64);
+                crate::subject::encode(&mut name, c.subject);
+                own_name = name;
+                own_name.as_slice()
+            }
+        };
+        c.tbs(signature_algorithm, issuer_name, |o| {
+            if let Some(i) = issuer {
+                o.extend_from_slice(&i.authority_key_identifier);
+            }
+            san_extension(o, c.sans);
+            key_usage_extension(o, c.key_usages);
+            extension(o, OID_SUBJECT_KEY_IDENTIFIER, false, |o| {
+                der::primitive(o, OCTET_STRING, &key_identifier(c.spki));
+            });
+            extension(o, OID_BASIC_CONSTRAINTS, true, |o| {
+                der::tlv(o, SEQUENCE, |o| {
+                    o.extend_from_slice(&BOOLEAN_TRUE);
+                    if let Some(n) = self.path_len {
+                        // INTEGER content: one byte, with a leading zero above 127.
+                        if n > 127 {
+                            der::primitive(o, INTEGER, &[0, n]);
+                        } else {
+                            der::primitive(o, INTEGER, &[n]);
+                        }
+                    }
+                });
+            });
+        })
+    }
+
+    /// A self-signed CA certificate: signed by `signer`, whose key is the subject's.
+    pub(crate) fn self_signed(&self, signer: &dyn Signer) -> Result<Vec<u8>> {
+        let alg = signature_algorithm_der(signer.public_key().algorithm());
+        wrap_signed(&self.to_tbs(alg, None), alg, signer)
+    }
+
+    /// A CA certificate issued by `issuer`, signed by its `signer`.
+    pub(crate) fn signed_by(
+        &self,
+        issuer: &IssuerTemplate,
+        signer: &dyn Signer,
+    ) -> Result<Vec<u8>> {
+        let tbs = self.to_tbs(issuer.signature_algorithm, Some(issuer));
+        wrap_signed(&tbs, issuer.signature_algorithm, signer)
+    }
+}
+
+/// A PKCS#10 `CertificationRequestInfo`: version 0, subject, key, and — when there are
+/// SANs — one extensionRequest attribute with subjectAltName (what kubelet and kubeadm
+/// request).
+pub(crate) struct Request<'a> {
+    pub(crate) subject: &'a Identity,
+    pub(crate) spki: &'a [u8],
+    pub(crate) sans: &'a SubjectAltNames,
+}
+
+impl Request<'_> {
+    /// Encodes and signs with the requester's own key (its proof of possession).
+    pub(crate) fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>> {
+        let mut info = Vec::with_capacity(256 + self.spki.len() + 24 * self.sans.len());
+        der::tlv(&mut info, SEQUENCE, |o| {
+            der::primitive(o, INTEGER, &[0]);
+            crate::subject::encode(o, self.subject);
+            o.extend_from_slice(self.spki);
+            // attributes [0] IMPLICIT SET OF Attribute: present even when empty.
+            der::tlv(o, CONTEXT_0, |o| {
+                if self.sans.is_empty() {
+                    return;
+                }
+                der::tlv(o, SEQUENCE, |o| {
+                    der::primitive(o, OID, OID_EXTENSION_REQUEST);
+                    der::tlv(o, SET, |o| {
+                        der::tlv(o, SEQUENCE, |o| san_extension(o, self.sans));
+                    });
+                });
             });
         });
-        Ok(cert)
+        let alg = signature_algorithm_der(signer.public_key().algorithm());
+        wrap_signed(&info, alg, signer)
     }
+}
+
+/// `SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }`.
+fn wrap_signed(tbs: &[u8], signature_algorithm: &[u8], signer: &dyn Signer) -> Result<Vec<u8>> {
+    let signature = signer.sign(tbs)?;
+    let mut out = Vec::with_capacity(tbs.len() + signature_algorithm.len() + signature.len() + 16);
+    der::tlv(&mut out, SEQUENCE, |o| {
+        o.extend_from_slice(tbs);
+        o.extend_from_slice(signature_algorithm);
+        der::bit_string(o, &signature);
+    });
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use super::*;
-    use crate::identity::NodeName;
+    use crate::dns::{DnsName, NodeName};
     use crate::key::PrivateKey;
+    use crate::names::Compatibility;
     use crate::profile::CertificateProfile;
-    use crate::signer::RcgenSigner;
 
-    fn rcgen_reference(
-        ca_key: &PrivateKey,
-        ca_der: &[u8],
-        leaf: &Leaf<'_>,
-        public: &crate::key::PublicKey,
-    ) -> Vec<u8> {
-        let signer = Arc::new(ca_key.clone()) as Arc<dyn Signer>;
-        let issuer =
-            rcgen::Issuer::from_ca_cert_der(&ca_der.to_vec().into(), RcgenSigner(signer)).unwrap();
-        let mut p = rcgen::CertificateParams::default();
-        p.distinguished_name = crate::subject::encode(leaf.subject).unwrap().dn;
-        p.subject_alt_names = leaf.sans.to_rcgen().unwrap();
-        p.not_before = crate::ca::to_offset(leaf.not_before).unwrap();
-        p.not_after = crate::ca::to_offset(leaf.not_after).unwrap();
-        p.serial_number = Some(rcgen::SerialNumber::from_slice(leaf.serial));
-        p.key_usages = leaf.key_usages.iter().map(|k| k.to_rcgen()).collect();
-        p.extended_key_usages = leaf
-            .extended_key_usages
-            .iter()
-            .map(|e| e.to_rcgen())
-            .collect();
-        p.use_authority_key_identifier_extension = true;
-        let mut bc = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 19], vec![0x30, 0x00]);
-        bc.set_criticality(true);
-        p.custom_extensions = vec![bc];
-        p.signed_by(public, &issuer).unwrap().der().to_vec()
+    /// rcgen 0.14 as kpki drove it before this writer: the reference encoding.
+    mod rcgen_reference {
+        use super::*;
+
+        pub(super) struct Key<'a>(pub(super) &'a PrivateKey);
+
+        impl rcgen::PublicKeyData for Key<'_> {
+            fn der_bytes(&self) -> &[u8] {
+                self.0.public_key().raw()
+            }
+            fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+                match self.0.algorithm() {
+                    KeyAlgorithm::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+                    KeyAlgorithm::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+                    KeyAlgorithm::Ed25519 => &rcgen::PKCS_ED25519,
+                    _ => &rcgen::PKCS_RSA_SHA256,
+                }
+            }
+        }
+
+        impl rcgen::SigningKey for Key<'_> {
+            fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
+                self.0.sign(msg).map_err(|_| rcgen::Error::RemoteKeyError)
+            }
+        }
+
+        /// One O at most: rcgen keeps one value per attribute type.
+        pub(super) fn dn(identity: &Identity) -> rcgen::DistinguishedName {
+            let value = |s: &str| match rcgen::string::PrintableString::try_from(s) {
+                Ok(p) => rcgen::DnValue::PrintableString(p),
+                Err(_) => rcgen::DnValue::Utf8String(s.to_owned()),
+            };
+            let mut dn = rcgen::DistinguishedName::new();
+            assert!(identity.organizations().len() <= 1);
+            for o in identity.organizations() {
+                dn.push(rcgen::DnType::OrganizationName, value(o));
+            }
+            dn.push(rcgen::DnType::CommonName, value(identity.common_name()));
+            dn
+        }
+
+        pub(super) fn sans(sans: &SubjectAltNames) -> Vec<rcgen::SanType> {
+            let mut out: Vec<rcgen::SanType> = sans
+                .dns_names()
+                .iter()
+                .map(|d| rcgen::SanType::DnsName(d.as_str().try_into().unwrap()))
+                .collect();
+            out.extend(
+                sans.ip_addresses()
+                    .iter()
+                    .map(|ip| rcgen::SanType::IpAddress(*ip)),
+            );
+            out
+        }
+
+        pub(super) fn time(t: SystemTime) -> time::OffsetDateTime {
+            time::OffsetDateTime::from(t)
+        }
     }
 
-    /// Ed25519 signatures are deterministic, so the whole certificate must come out
-    /// byte for byte as rcgen writes it.
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_760_000_000)
+    }
+
+    fn ca_params(
+        cn: &str,
+        path_len: Option<u8>,
+        nb: SystemTime,
+        na: SystemTime,
+    ) -> rcgen::CertificateParams {
+        let mut p = rcgen::CertificateParams::default();
+        p.distinguished_name = rcgen_reference::dn(&Identity::certificate_authority(cn).unwrap());
+        if let Ok(d) = DnsName::new(cn) {
+            let mut s = SubjectAltNames::new();
+            s.push_dns(d);
+            p.subject_alt_names = rcgen_reference::sans(&s);
+        }
+        p.not_before = rcgen_reference::time(nb);
+        p.not_after = rcgen_reference::time(na);
+        p.serial_number = Some(rcgen::SerialNumber::from_slice(&[0x42; 16]));
+        p.is_ca = rcgen::IsCa::Ca(match path_len {
+            Some(n) => rcgen::BasicConstraints::Constrained(n),
+            None => rcgen::BasicConstraints::Unconstrained,
+        });
+        p.key_usages = vec![
+            rcgen::KeyUsagePurpose::DigitalSignature,
+            rcgen::KeyUsagePurpose::KeyCertSign,
+        ];
+        p
+    }
+
+    fn our_ca<'a>(
+        identity: &'a Identity,
+        sans: &'a SubjectAltNames,
+        key: &'a PrivateKey,
+        path_len: Option<u8>,
+        nb: SystemTime,
+        na: SystemTime,
+        usages: &'a [KeyUsage],
+    ) -> Ca<'a> {
+        Ca {
+            common: Common {
+                serial: &[0x42; 16],
+                not_before: nb,
+                not_after: na,
+                subject: identity,
+                spki: key.public_key().spki_der(),
+                sans,
+                key_usages: usages,
+            },
+            path_len,
+        }
+    }
+
+    /// Ed25519 signatures are deterministic, so whole certificates must come out byte
+    /// for byte as rcgen writes them: a root, and an intermediate under it.
     #[test]
-    fn leaf_is_byte_identical_to_rcgen() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_760_000_000);
-        let ca_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
-        let ca = crate::ca::CertificateAuthority::new_root(
-            &crate::ca::CaRequest::new("kubernetes"),
-            ca_key.clone(),
-            now,
+    fn cas_are_byte_identical_to_rcgen() {
+        let (nb, na) = (now(), now() + Duration::from_secs(3650 * 86400));
+        let root_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        let root_id = Identity::certificate_authority("kubernetes").unwrap();
+        let root_sans = SubjectAltNames::parse(["kubernetes"]).unwrap();
+        let usages = [KeyUsage::DigitalSignature, KeyUsage::KeyCertSign];
+        let ours = our_ca(&root_id, &root_sans, &root_key, None, nb, na, &usages)
+            .self_signed(&root_key)
+            .unwrap();
+        let theirs = ca_params("kubernetes", None, nb, na)
+            .self_signed(&rcgen_reference::Key(&root_key))
+            .unwrap()
+            .der()
+            .to_vec();
+        assert_eq!(ours, theirs);
+
+        let (_, parsed) = x509_parser::parse_x509_certificate(&ours).unwrap();
+        let template = IssuerTemplate::new(&parsed, KeyAlgorithm::Ed25519);
+        let int_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        // A CN that is not a DNS name gets no SAN.
+        let int_id = Identity::certificate_authority("Issuing CA 1").unwrap();
+        let none = SubjectAltNames::new();
+        let ours = our_ca(&int_id, &none, &int_key, Some(0), nb, na, &usages)
+            .signed_by(&template, &root_key)
+            .unwrap();
+        let issuer = rcgen::Issuer::from_ca_cert_der(
+            &theirs.clone().into(),
+            rcgen_reference::Key(&root_key),
         )
         .unwrap();
-        let (_, parsed) = x509_parser::parse_x509_certificate(ca.certificate().der()).unwrap();
+        let mut p = ca_params("Issuing CA 1", Some(0), nb, na);
+        p.use_authority_key_identifier_extension = true;
+        let theirs = p
+            .signed_by(&rcgen_reference::Key(&int_key), &issuer)
+            .unwrap()
+            .der()
+            .to_vec();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn leaf_is_byte_identical_to_rcgen() {
+        let ca_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        let ca_id = Identity::certificate_authority("kubernetes").unwrap();
+        let ca_sans = SubjectAltNames::parse(["kubernetes"]).unwrap();
+        let usages = [KeyUsage::DigitalSignature, KeyUsage::KeyCertSign];
+        let ca_der = our_ca(
+            &ca_id,
+            &ca_sans,
+            &ca_key,
+            None,
+            now(),
+            now() + Duration::from_secs(3650 * 86400),
+            &usages,
+        )
+        .self_signed(&ca_key)
+        .unwrap();
+        let (_, parsed) = x509_parser::parse_x509_certificate(&ca_der).unwrap();
         let template = IssuerTemplate::new(&parsed, KeyAlgorithm::Ed25519);
+        let issuer =
+            rcgen::Issuer::from_ca_cert_der(&ca_der.clone().into(), rcgen_reference::Key(&ca_key))
+                .unwrap();
         let node = NodeName::new("node-01.example").unwrap();
         let sans = SubjectAltNames::parse([
             "node-01.example",
@@ -481,49 +619,75 @@ mod tests {
             ),
         ] {
             let key = PrivateKey::generate(alg).unwrap();
-            let ku = profile.key_usages(alg, crate::cluster::Compatibility::Current);
+            let ku = profile.key_usages(alg, Compatibility::Current);
             let eku = profile.extended_key_usages();
             let serial = [0x41u8; 16];
+            let (nb, na) = (now() - Duration::from_secs(300), now() + later);
             let leaf = Leaf {
-                serial: &serial,
-                not_before: now - Duration::from_secs(300),
-                not_after: now + later,
-                subject: &identity,
-                spki: key.public_key().spki_der(),
-                sans: &sans,
-                key_usages: &ku,
+                common: Common {
+                    serial: &serial,
+                    not_before: nb,
+                    not_after: na,
+                    subject: &identity,
+                    spki: key.public_key().spki_der(),
+                    sans: &sans,
+                    key_usages: &ku,
+                },
                 extended_key_usages: &eku,
             };
             let ours = leaf.sign(&template, &ca_key).unwrap();
-            let theirs = rcgen_reference(&ca_key, ca.certificate().der(), &leaf, key.public_key());
+            let mut p = rcgen::CertificateParams::default();
+            p.distinguished_name = rcgen_reference::dn(&identity);
+            p.subject_alt_names = rcgen_reference::sans(&sans);
+            p.not_before = rcgen_reference::time(nb);
+            p.not_after = rcgen_reference::time(na);
+            p.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+            p.key_usages = ku.iter().map(|k| k.to_rcgen()).collect();
+            p.extended_key_usages = eku.iter().map(|e| e.to_rcgen()).collect();
+            p.use_authority_key_identifier_extension = true;
+            let mut bc =
+                rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 19], vec![0x30, 0x00]);
+            bc.set_criticality(true);
+            p.custom_extensions = vec![bc];
+            let theirs = p
+                .signed_by(&rcgen_reference::Key(&key), &issuer)
+                .unwrap()
+                .der()
+                .to_vec();
             assert_eq!(ours, theirs, "{identity}");
         }
     }
 
     #[test]
-    fn other_extended_key_usage_is_encoded_and_a_bad_one_refused() {
-        assert_eq!(
-            oid_from_dotted("1.3.6.1.5.5.7.3.17").unwrap(),
-            [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x11]
-        );
-        assert_eq!(oid_from_dotted("2.999.1").unwrap(), [0x88, 0x37, 0x01]);
-        for bad in ["", "1", "1.2.x", "3.1", "1.40", "1..2", "+1.2"] {
-            assert!(oid_from_dotted(bad).is_none(), "{bad}");
+    fn csrs_are_byte_identical_to_rcgen_with_one_group_or_none() {
+        let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        for (identity, sans) in [
+            (
+                Identity::user("alice", ["dev"]).unwrap(),
+                SubjectAltNames::parse(["alice.example.com", "192.0.2.1"]).unwrap(),
+            ),
+            (
+                Identity::user("bob", Vec::<String>::new()).unwrap(),
+                SubjectAltNames::new(),
+            ),
+        ] {
+            let ours = Request {
+                subject: &identity,
+                spki: key.public_key().spki_der(),
+                sans: &sans,
+            }
+            .sign(&key)
+            .unwrap();
+            let mut p = rcgen::CertificateParams::default();
+            p.distinguished_name = rcgen_reference::dn(&identity);
+            p.subject_alt_names = rcgen_reference::sans(&sans);
+            let theirs = p
+                .serialize_request(&rcgen_reference::Key(&key))
+                .unwrap()
+                .der()
+                .to_vec();
+            assert_eq!(ours, theirs, "{identity}");
         }
-    }
-
-    #[test]
-    fn long_lengths_use_the_minimal_long_form() {
-        let mut out = Vec::new();
-        tlv(&mut out, OCTET_STRING, |o| o.extend_from_slice(&[7; 300]));
-        assert_eq!(&out[..4], &[0x04, 0x82, 0x01, 0x2c]);
-        assert_eq!(out.len(), 304);
-        let mut out = Vec::new();
-        tlv(&mut out, OCTET_STRING, |o| o.extend_from_slice(&[7; 200]));
-        assert_eq!(&out[..3], &[0x04, 0x81, 200]);
-        let mut out = Vec::new();
-        tlv(&mut out, OCTET_STRING, |o| o.extend_from_slice(&[7; 127]));
-        assert_eq!(&out[..2], &[0x04, 127]);
     }
 
     #[test]

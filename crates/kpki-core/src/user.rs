@@ -8,20 +8,16 @@
 //!
 //! ```
 //! use std::time::SystemTime;
-//! use kpki_core::kubeconfig::Cluster;
-//! use kpki_core::user::UserRequest;
-//! use kpki_core::{CaRequest, CertificateAuthority, KeyAlgorithm, PrivateKey};
+//! use kpki_core::{
+//!     CaRequest, CertificateAuthority, KeyAlgorithm, KubeconfigCluster, PrivateKey, UserRequest,
+//! };
 //!
 //! # fn main() -> Result<(), kpki_core::Error> {
 //! let now = SystemTime::now();
 //! let ca = CertificateAuthority::new_root(&CaRequest::new("kubernetes"),
 //!     PrivateKey::generate(KeyAlgorithm::EcdsaP256)?, now)?;
-//! let cluster = Cluster {
-//!     name: "kubernetes".into(),
-//!     server: "https://10.0.0.10:6443".into(),
-//!     certificate_authority_data: Some(ca.chain_pem().into_bytes()),
-//!     ..Cluster::default()
-//! };
+//! let cluster =
+//!     KubeconfigCluster::new(None, "https://10.0.0.10:6443", Some(ca.chain_pem().as_str()))?;
 //! let mut req = UserRequest::new("alice", ["dev", "ops"])?;
 //! req.key_algorithm = KeyAlgorithm::EcdsaP256;
 //! let alice = ca.issue_user(&req, &cluster, now)?;
@@ -39,10 +35,11 @@ use std::time::{Duration, SystemTime};
 use crate::ca::CertificateAuthority;
 use crate::certificate::Certificate;
 use crate::csr::Csr;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ValidityProblem};
 use crate::identity::Identity;
-use crate::key::{KeyAlgorithm, PrivateKey};
+use crate::key::PrivateKey;
 use crate::kubeconfig::{Cluster, Kubeconfig};
+use crate::names::KeyAlgorithm;
 use crate::policy::{DEFAULT_MAX_VALIDITY, MIN_EXPIRATION_SECONDS, SignerPolicy, SigningRequest};
 use crate::san::SubjectAltNames;
 
@@ -107,10 +104,10 @@ impl CertificateAuthority {
             Some(v) => {
                 if v.as_secs() < MIN_EXPIRATION_SECONDS.unsigned_abs() {
                     return Err(Error::InvalidValidity {
-                        reason: format!(
-                            "a user certificate valid for {} s is refused: at least 600 s (10 minutes)",
-                            v.as_secs()
-                        ),
+                        problem: ValidityProblem::TooShort {
+                            what: "a user certificate valid for",
+                            seconds: v.as_secs(),
+                        },
                     });
                 }
                 policy.max_validity = v;

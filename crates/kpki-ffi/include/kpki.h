@@ -197,11 +197,11 @@ typedef struct kpki_cluster_pki kpki_cluster_pki;
 
 /**
  * What a cluster PKI is built from: the control-plane node, its network, the key
- * algorithm, the kubeadm profile, the workers. Create with `kpki_cluster_spec_new()`
- * or `kpki_cluster_spec_from_kubeadm_config()`, adjust with the
- * `kpki_cluster_spec_set_*` / `_add_*` functions (each validates its value), then
- * `kpki_cluster_spec_init_dir()` or `kpki_cluster_spec_generate()`; free with
- * `kpki_cluster_spec_free()`.
+ * algorithm, the kubeadm profile, the workers. Create with `kpki_cluster_spec_new()`,
+ * `kpki_cluster_spec_new_for_host()` or `kpki_cluster_spec_from_kubeadm_config()`,
+ * adjust with the `kpki_cluster_spec_set_*` / `_add_*` functions (each checks the whole
+ * spec and leaves it unchanged on failure), then `kpki_cluster_spec_init_dir()` or
+ * `kpki_cluster_spec_generate()`; free with `kpki_cluster_spec_free()`.
  */
 typedef struct kpki_cluster_spec kpki_cluster_spec;
 
@@ -794,19 +794,44 @@ kpki_result kpki_cluster_spec_new(const char *node_name,
                                   kpki_cluster_spec **out);
 
 /**
+ * A spec whose node name and advertise address default to this host's, as `kubeadm
+ * init` takes them: its host name, and the address of the interface of its default
+ * route (loopback when it has none — `kpki_cluster_spec_resolution()` says which).
+ * `node_name` and `advertise_address` may each be NULL (take this host's) or a value
+ * (as for `kpki_cluster_spec_new()`).
+ *
+ * Ownership: the strings are only read. On success `*out` is a new spec the caller
+ * owns (`kpki_cluster_spec_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER` (`out`), `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`,
+ * `KPKI_INVALID_NETWORK`, `KPKI_INVALID_SPEC` (NULL `node_name` and this host's name
+ * is not a valid node name).
+ *
+ * # Safety
+ * `node_name` and `advertise_address` are NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+kpki_result kpki_cluster_spec_new_for_host(const char *node_name,
+                                           const char *advertise_address,
+                                           kpki_cluster_spec **out);
+
+/**
  * A spec from a kubeadm configuration file (`InitConfiguration` +
  * `ClusterConfiguration`, v1beta3 or v1beta4, as for `kubeadm init --config`). The file
  * must name the node (`nodeRegistration.name`) and the advertise address
- * (`localAPIEndpoint.advertiseAddress`); the setters can still override any field
- * afterwards. `certificatesDir` is not used: `kpki_cluster_spec_init_dir()` writes the
- * certificates under `<dir>/pki`.
+ * (`localAPIEndpoint.advertiseAddress`) — to take them from this host instead, use
+ * `kpki_cluster_spec_new_for_host()` and `kpki_cluster_spec_set_kubeadm_config()`. The
+ * setters can still override any field afterwards. `certificatesDir` is honoured under
+ * the directory given to `kpki_cluster_spec_init_dir()`: `/etc/kubernetes/certs` (or
+ * `certs`) puts the certificates in `<dir>/certs`; a path outside `/etc/kubernetes` is
+ * refused (`KPKI_KUBEADM_CONFIG`).
  *
  * Ownership: `path` is only read. On success `*out` is a new spec the caller owns
  * (`kpki_cluster_spec_free()`); on failure `*out` is NULL.
  *
  * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_IO` (cannot read the
- * file), `KPKI_KUBEADM_CONFIG` (the message names the field), and the errors of the
- * values it holds (`KPKI_INVALID_SAN`, `KPKI_INVALID_NETWORK`, ...).
+ * file), `KPKI_KUBEADM_CONFIG` (the message names the file and the field), and the
+ * errors of the values it holds (`KPKI_INVALID_SAN`, `KPKI_INVALID_NETWORK`, ...).
  *
  * # Safety
  * `path` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -829,6 +854,24 @@ kpki_result kpki_cluster_spec_from_kubeadm_config(const char *path, kpki_cluster
 kpki_result kpki_cluster_spec_from_kubeadm_yaml(const uint8_t *yaml,
                                                 size_t yaml_len,
                                                 kpki_cluster_spec **out);
+
+/**
+ * Adds the settings of the kubeadm configuration file at `path` to `spec`, under the
+ * ones set on the spec (a setter's value beats the file's, which beats kubeadm's
+ * default; extra SANs from both are kept). On a spec from
+ * `kpki_cluster_spec_new_for_host()`, a node name or address the file lacks is this
+ * host's.
+ *
+ * Ownership: `spec` is modified in place; `path` is only read. On failure the spec is
+ * unchanged.
+ *
+ * Errors: as `kpki_cluster_spec_from_kubeadm_config()`.
+ *
+ * # Safety
+ * `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
+ * `path` is NULL or NUL-terminated.
+ */
+kpki_result kpki_cluster_spec_set_kubeadm_config(kpki_cluster_spec *spec, const char *path);
 
 /**
  * Sets the control-plane node's name (a lowercase RFC 1123 name of at most 52 bytes).
@@ -861,9 +904,9 @@ kpki_result kpki_cluster_spec_set_advertise_address(kpki_cluster_spec *spec, con
 /**
  * Sets the API server's port (kubeadm: 6443).
  *
- * Ownership: `spec` is modified in place.
+ * Ownership: `spec` is modified in place. On failure the spec is unchanged.
  *
- * Errors: `KPKI_NULL_PARAMETER`.
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_NETWORK` (port 0).
  *
  * # Safety
  * `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call.
@@ -967,10 +1010,11 @@ kpki_result kpki_cluster_spec_set_profile(kpki_cluster_spec *spec, const char *p
 /**
  * Sets the cluster name used in the kubeconfigs (kubeadm: `kubernetes`).
  *
- * Ownership: `spec` is modified in place; `name` is only read. The name is checked
- * when the PKI is generated.
+ * Ownership: `spec` is modified in place; `name` is only read. On failure the spec is
+ * unchanged.
  *
- * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`.
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME` (empty, or
+ * a control character).
  *
  * # Safety
  * `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
@@ -986,7 +1030,8 @@ kpki_result kpki_cluster_spec_set_cluster_name(kpki_cluster_spec *spec, const ch
  * Ownership: `spec` is modified in place; `node_name` is only read. On failure the
  * spec is unchanged.
  *
- * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`.
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`,
+ * `KPKI_INVALID_SPEC` (the worker was added already).
  *
  * # Safety
  * `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
@@ -998,9 +1043,9 @@ kpki_result kpki_cluster_spec_add_worker(kpki_cluster_spec *spec, const char *no
  * Sets the validity of generated leaf certificates (kubeadm: 1 year) and CAs (kubeadm:
  * 10 years), in seconds; 0 keeps the current value.
  *
- * Ownership: `spec` is modified in place.
+ * Ownership: `spec` is modified in place. On failure the spec is unchanged.
  *
- * Errors: `KPKI_NULL_PARAMETER`.
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_VALIDITY` (under 10 minutes).
  *
  * # Safety
  * `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call.
@@ -1029,8 +1074,9 @@ kpki_result kpki_cluster_spec_set_kube_proxy(kpki_cluster_spec *spec, bool enabl
  * Ownership: `spec` is only read. On success `*out` is a new PKI the caller owns
  * (`kpki_cluster_pki_free()`); on failure `*out` is NULL.
  *
- * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_SPEC`, `KPKI_INVALID_NAME`,
- * `KPKI_INVALID_NETWORK`, `KPKI_INVALID_SAN`, `KPKI_CRYPTO`.
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_SPEC`, `KPKI_INVALID_VALIDITY`,
+ * `KPKI_CA_KEY_UNAVAILABLE`, `KPKI_INVALID_SUPPLIED_CERTIFICATE`, `KPKI_CRYPTO` (every
+ * setting was checked when it was set).
  *
  * # Safety
  * `spec` is NULL or a live `kpki_cluster_spec`; `out` is NULL or writable.
@@ -1040,8 +1086,9 @@ kpki_result kpki_cluster_spec_generate(const kpki_cluster_spec *spec, kpki_clust
 /**
  * The whole job of `kpki init`: reuses the CAs and service-account key already in `dir`
  * (kubeadm's root, e.g. `/etc/kubernetes`), generates everything else, and writes it in
- * kubeadm's layout — certificates and keys under `dir/pki`, kubeconfigs in `dir`,
- * workers under `dir/nodes` — atomically, keys mode 0600. An existing file other than a
+ * kubeadm's layout — certificates and keys under `dir/pki` (or the kubeadm
+ * configuration's `certificatesDir`, under `dir`), kubeconfigs in `dir`, workers under
+ * `dir/nodes` — atomically, keys mode 0600. An existing file other than a
  * reused CA or key is an error (`KPKI_ALREADY_EXISTS`) unless `overwrite` is true; a
  * failure midway removes what this call wrote.
  *
@@ -1060,6 +1107,22 @@ kpki_result kpki_cluster_spec_init_dir(const kpki_cluster_spec *spec,
                                        const char *dir,
                                        bool overwrite,
                                        kpki_cluster_pki **out);
+
+/**
+ * What the spec settled on, as one line of text: the node name, the advertise address
+ * and the API server URL, each with where it came from (`node name node01 (this
+ * host's name), advertise address 10.0.0.10 (the address of eth0, the default route's
+ * interface), API server https://10.0.0.10:6443`) — what `kpki init` prints.
+ *
+ * Ownership: `spec` is only read. On success `*out` is a new buffer the caller owns
+ * (`kpki_bytes_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `spec` is NULL or a live `kpki_cluster_spec`; `out` is NULL or writable.
+ */
+kpki_result kpki_cluster_spec_resolution(const kpki_cluster_spec *spec, kpki_bytes **out);
 
 /**
  * Writes a generated PKI to `dir` in kubeadm's layout (as `kpki_cluster_spec_init_dir()`
@@ -1083,8 +1146,7 @@ kpki_result kpki_cluster_pki_write(const kpki_cluster_pki *pki, const char *dir,
  * Ownership: `pki` and `role` are only read. On success `*out` is a new CA handle the
  * caller owns (`kpki_ca_free()`), independent of `pki`; on failure `*out` is NULL.
  *
- * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE`,
- * `KPKI_NOT_FOUND`.
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE`.
  *
  * # Safety
  * `pki` is NULL or a live `kpki_cluster_pki`; `role` is NULL or NUL-terminated; `out`

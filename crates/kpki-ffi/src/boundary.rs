@@ -178,12 +178,7 @@ pub(crate) unsafe fn arg_pem<'a>(
 ) -> Result<&'a str, FfiError> {
     // SAFETY: forwarded contract.
     let bytes = unsafe { arg_bytes(ptr, len, argument) }?;
-    std::str::from_utf8(bytes).map_err(|e| {
-        FfiError::new(
-            kpki_result::KPKI_INVALID_PEM,
-            format!("argument `{argument}`: invalid PEM: not text ({e})"),
-        )
-    })
+    Ok(kpki_core::as_text(bytes, format!("argument `{argument}`"))?)
 }
 
 /// A checked out-parameter: `*out` has been set to NULL, and [`OutPtr::set`] stores a
@@ -239,21 +234,6 @@ pub extern "C" fn kpki_test_panic() -> kpki_result {
         Ok(())
     })
 }
-
-// SAFETY.md invariant 6, checked by the compiler: what const handles point to may be
-// shared between threads, and every handle may be freed on another thread.
-const _: () = {
-    const fn shareable<T: Send + Sync>() {}
-    shareable::<kpki_core::CertificateAuthority>();
-    shareable::<kpki_core::Certificate>();
-    shareable::<kpki_core::PrivateKey>();
-    shareable::<kpki_core::Identity>();
-    shareable::<kpki_core::LeafRequest>();
-    shareable::<kpki_core::Csr>();
-    shareable::<kpki_core::ClusterSpec>();
-    shareable::<kpki_core::ClusterPki>();
-    shareable::<crate::bytes::Bytes>();
-};
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use crate::boundary::{
 };
 use crate::bytes::{kpki_bytes, set_bytes};
 use crate::certificate::kpki_certificate;
-use crate::error::{FfiError, kpki_result};
+use crate::error::kpki_result;
 use crate::identity::kpki_identity;
 use crate::key::kpki_private_key;
 
@@ -185,17 +185,7 @@ pub unsafe extern "C" fn kpki_ca_load(
         let dir = unsafe { arg_str(dir, "dir") }?;
         // SAFETY: `role` is NULL or NUL-terminated (contract).
         let role: CaRole = unsafe { arg_str(role, "role") }?.parse()?;
-        let layout = KubeadmLayout::new(dir);
-        match layout.load_ca(role)? {
-            Some(ca) => out.set(ca),
-            None => {
-                let (crt, _) = layout.ca_paths(role);
-                return Err(FfiError::new(
-                    kpki_result::KPKI_NOT_FOUND,
-                    format!("{}: no {role} CA certificate there", crt.display()),
-                ));
-            }
-        }
+        out.set(KubeadmLayout::new(dir).require_ca(role)?);
         Ok(())
     })
 }
@@ -268,13 +258,7 @@ pub unsafe extern "C" fn kpki_ca_private_key(
         let out = unsafe { arg_out(out, "out") }?;
         // SAFETY: `ca` is NULL or a live handle (contract).
         let ca = unsafe { arg_ref(ca, "ca") }?;
-        let key = ca
-            .private_key()
-            .ok_or_else(|| kpki_core::Error::CaKeyUnavailable {
-                ca: ca.common_name().to_owned(),
-                reason: "it holds no private key in memory".into(),
-            })?;
-        out.set(key.clone());
+        out.set(ca.require_private_key()?.clone());
         Ok(())
     })
 }

@@ -1,36 +1,65 @@
 //! `kpki_cluster_spec` (what to build, field by field or from a kubeadm configuration)
 //! and `kpki_cluster_pki` (everything, generated), written in kubeadm's layout.
+//!
+//! A spec handle holds the core's `ClusterSpecBuilder` (what the caller set) and the
+//! `ClusterSpec` it builds to (every choice made and checked): each setter builds a new
+//! spec from the edited builder and keeps it only if it checks, so every error shows at
+//! the call that causes it and a failed call leaves the handle as it was.
 
 use std::ffi::c_char;
-use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use kpki_core::{
-    CaRole, ClusterNetwork, ClusterPki, ClusterSpec, Compatibility, DnsName, Endpoint, IpCidr,
-    KeyAlgorithm, KubeadmConfig, KubeadmLayout, NodeName, SubjectAltNames,
+    CaRole, ClusterName, ClusterPki, ClusterSpec, ClusterSpecBuilder, Compatibility, DnsName,
+    Endpoint, KeyAlgorithm, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, SubjectAltNames,
+    parse_cidrs, parse_ip,
 };
 
 use crate::boundary::{
     Castable, arg_bytes, arg_mut, arg_out, arg_ref, arg_str, ffi_boundary, ffi_guard, free_handle,
 };
+use crate::bytes::{kpki_bytes, set_bytes};
 use crate::ca::kpki_ca;
 use crate::certificate::kpki_certificate;
 use crate::error::{FfiError, kpki_result};
 use crate::key::kpki_private_key;
 
 /// What a cluster PKI is built from: the control-plane node, its network, the key
-/// algorithm, the kubeadm profile, the workers. Create with `kpki_cluster_spec_new()`
-/// or `kpki_cluster_spec_from_kubeadm_config()`, adjust with the
-/// `kpki_cluster_spec_set_*` / `_add_*` functions (each validates its value), then
-/// `kpki_cluster_spec_init_dir()` or `kpki_cluster_spec_generate()`; free with
-/// `kpki_cluster_spec_free()`.
+/// algorithm, the kubeadm profile, the workers. Create with `kpki_cluster_spec_new()`,
+/// `kpki_cluster_spec_new_for_host()` or `kpki_cluster_spec_from_kubeadm_config()`,
+/// adjust with the `kpki_cluster_spec_set_*` / `_add_*` functions (each checks the whole
+/// spec and leaves it unchanged on failure), then `kpki_cluster_spec_init_dir()` or
+/// `kpki_cluster_spec_generate()`; free with `kpki_cluster_spec_free()`.
 pub struct kpki_cluster_spec {
     _private: [u8; 0],
 }
 
+/// What a `kpki_cluster_spec` handle holds.
+pub(crate) struct Spec {
+    builder: ClusterSpecBuilder,
+    spec: ClusterSpec,
+}
+
+impl Spec {
+    /// The spec `builder` builds to, or why it does not.
+    fn build(builder: ClusterSpecBuilder) -> Result<Spec, FfiError> {
+        let spec = builder.clone().build()?;
+        Ok(Spec { builder, spec })
+    }
+
+    /// Applies `edit` to the builder; keeps the result only if it builds.
+    fn edit(
+        &mut self,
+        edit: impl FnOnce(ClusterSpecBuilder) -> Result<ClusterSpecBuilder, FfiError>,
+    ) -> Result<(), FfiError> {
+        *self = Spec::build(edit(self.builder.clone())?)?;
+        Ok(())
+    }
+}
+
 impl Castable for kpki_cluster_spec {
-    type RustType = ClusterSpec;
+    type RustType = Spec;
 }
 
 /// A generated cluster PKI held in memory: the CAs, every certificate and key, the
@@ -41,17 +70,6 @@ pub struct kpki_cluster_pki {
 
 impl Castable for kpki_cluster_pki {
     type RustType = ClusterPki;
-}
-
-fn parse_ip(value: &str, field: &'static str) -> Result<IpAddr, FfiError> {
-    value.parse().map_err(|_| {
-        kpki_core::Error::InvalidNetwork {
-            field,
-            value: value.to_owned(),
-            reason: "not an IP address".into(),
-        }
-        .into()
-    })
 }
 
 /// A spec for control-plane node `node_name` advertising `advertise_address`, with
@@ -77,11 +95,51 @@ pub unsafe extern "C" fn kpki_cluster_spec_new(
         // SAFETY: `out` is NULL or writable (contract).
         let out = unsafe { arg_out(out, "out") }?;
         // SAFETY: `node_name` is NULL or NUL-terminated (contract).
-        let node = NodeName::new(unsafe { arg_str(node_name, "node_name") }?)?;
+        let node: NodeName = unsafe { arg_str(node_name, "node_name") }?.parse()?;
         // SAFETY: `advertise_address` is NULL or NUL-terminated (contract).
         let address = unsafe { arg_str(advertise_address, "advertise_address") }?;
-        let address = parse_ip(address, "advertise address")?;
-        out.set(ClusterSpec::new(ClusterNetwork::new(node, address)));
+        let address = parse_ip(address, NetworkField::AdvertiseAddress)?;
+        out.set(Spec::build(ClusterSpec::builder(node, address))?);
+        Ok(())
+    })
+}
+
+/// A spec whose node name and advertise address default to this host's, as `kubeadm
+/// init` takes them: its host name, and the address of the interface of its default
+/// route (loopback when it has none — `kpki_cluster_spec_resolution()` says which).
+/// `node_name` and `advertise_address` may each be NULL (take this host's) or a value
+/// (as for `kpki_cluster_spec_new()`).
+///
+/// Ownership: the strings are only read. On success `*out` is a new spec the caller
+/// owns (`kpki_cluster_spec_free()`); on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER` (`out`), `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`,
+/// `KPKI_INVALID_NETWORK`, `KPKI_INVALID_SPEC` (NULL `node_name` and this host's name
+/// is not a valid node name).
+///
+/// # Safety
+/// `node_name` and `advertise_address` are NULL or NUL-terminated; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_cluster_spec_new_for_host(
+    node_name: *const c_char,
+    advertise_address: *const c_char,
+    out: *mut *mut kpki_cluster_spec,
+) -> kpki_result {
+    ffi_boundary("kpki_cluster_spec_new_for_host", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        let mut builder = ClusterSpecBuilder::for_this_host();
+        if !node_name.is_null() {
+            // SAFETY: `node_name` is non-NULL and NUL-terminated (contract).
+            builder = builder.node_name(unsafe { arg_str(node_name, "node_name") }?.parse()?);
+        }
+        if !advertise_address.is_null() {
+            // SAFETY: `advertise_address` is non-NULL and NUL-terminated (contract).
+            let address = unsafe { arg_str(advertise_address, "advertise_address") }?;
+            builder = builder.advertise_address(parse_ip(address, NetworkField::AdvertiseAddress)?);
+        }
+        out.set(Spec::build(builder)?);
         Ok(())
     })
 }
@@ -89,16 +147,19 @@ pub unsafe extern "C" fn kpki_cluster_spec_new(
 /// A spec from a kubeadm configuration file (`InitConfiguration` +
 /// `ClusterConfiguration`, v1beta3 or v1beta4, as for `kubeadm init --config`). The file
 /// must name the node (`nodeRegistration.name`) and the advertise address
-/// (`localAPIEndpoint.advertiseAddress`); the setters can still override any field
-/// afterwards. `certificatesDir` is not used: `kpki_cluster_spec_init_dir()` writes the
-/// certificates under `<dir>/pki`.
+/// (`localAPIEndpoint.advertiseAddress`) — to take them from this host instead, use
+/// `kpki_cluster_spec_new_for_host()` and `kpki_cluster_spec_set_kubeadm_config()`. The
+/// setters can still override any field afterwards. `certificatesDir` is honoured under
+/// the directory given to `kpki_cluster_spec_init_dir()`: `/etc/kubernetes/certs` (or
+/// `certs`) puts the certificates in `<dir>/certs`; a path outside `/etc/kubernetes` is
+/// refused (`KPKI_KUBEADM_CONFIG`).
 ///
 /// Ownership: `path` is only read. On success `*out` is a new spec the caller owns
 /// (`kpki_cluster_spec_free()`); on failure `*out` is NULL.
 ///
 /// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_IO` (cannot read the
-/// file), `KPKI_KUBEADM_CONFIG` (the message names the field), and the errors of the
-/// values it holds (`KPKI_INVALID_SAN`, `KPKI_INVALID_NETWORK`, ...).
+/// file), `KPKI_KUBEADM_CONFIG` (the message names the file and the field), and the
+/// errors of the values it holds (`KPKI_INVALID_SAN`, `KPKI_INVALID_NETWORK`, ...).
 ///
 /// # Safety
 /// `path` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -111,17 +172,11 @@ pub unsafe extern "C" fn kpki_cluster_spec_from_kubeadm_config(
         // SAFETY: `out` is NULL or writable (contract).
         let out = unsafe { arg_out(out, "out") }?;
         // SAFETY: `path` is NULL or NUL-terminated (contract).
-        let path = PathBuf::from(unsafe { arg_str(path, "path") }?);
-        let yaml = std::fs::read_to_string(&path).map_err(|source| kpki_core::Error::Io {
-            path: path.clone(),
-            operation: "read",
-            source,
-        })?;
-        let config = KubeadmConfig::from_yaml(&yaml).map_err(|e| {
-            let e = FfiError::from(e);
-            FfiError::new(e.code, format!("{}: {}", path.display(), e.message))
-        })?;
-        out.set(config.to_cluster_spec()?);
+        let path = Path::new(unsafe { arg_str(path, "path") }?);
+        let config = KubeadmConfig::read(path)?;
+        out.set(Spec::build(
+            ClusterSpecBuilder::new().kubeadm_config(config),
+        )?);
         Ok(())
     })
 }
@@ -154,12 +209,47 @@ pub unsafe extern "C" fn kpki_cluster_spec_from_kubeadm_yaml(
                 format!("argument `yaml` is not valid UTF-8: {e}"),
             )
         })?;
-        out.set(KubeadmConfig::from_yaml(yaml)?.to_cluster_spec()?);
+        let config = KubeadmConfig::from_yaml(yaml)?;
+        out.set(Spec::build(
+            ClusterSpecBuilder::new().kubeadm_config(config),
+        )?);
         Ok(())
     })
 }
 
-/// Applies `edit` to the spec behind `spec` with the string argument `value`.
+/// Adds the settings of the kubeadm configuration file at `path` to `spec`, under the
+/// ones set on the spec (a setter's value beats the file's, which beats kubeadm's
+/// default; extra SANs from both are kept). On a spec from
+/// `kpki_cluster_spec_new_for_host()`, a node name or address the file lacks is this
+/// host's.
+///
+/// Ownership: `spec` is modified in place; `path` is only read. On failure the spec is
+/// unchanged.
+///
+/// Errors: as `kpki_cluster_spec_from_kubeadm_config()`.
+///
+/// # Safety
+/// `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
+/// `path` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_cluster_spec_set_kubeadm_config(
+    spec: *mut kpki_cluster_spec,
+    path: *const c_char,
+) -> kpki_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_with(
+            "kpki_cluster_spec_set_kubeadm_config",
+            spec,
+            path,
+            "path",
+            |b, v| Ok(b.kubeadm_config(KubeadmConfig::read(Path::new(v))?)),
+        )
+    }
+}
+
+/// Applies `edit` to the builder behind `spec` with the string argument `value`; the
+/// spec changes only if the result builds.
 ///
 /// # Safety
 /// `spec` is NULL or a live, unaliased `kpki_cluster_spec`; `value` is NULL or
@@ -169,14 +259,31 @@ unsafe fn set_with(
     spec: *mut kpki_cluster_spec,
     value: *const c_char,
     argument: &'static str,
-    edit: impl FnOnce(&mut ClusterSpec, &str) -> Result<(), FfiError>,
+    edit: impl FnOnce(ClusterSpecBuilder, &str) -> Result<ClusterSpecBuilder, FfiError>,
 ) -> kpki_result {
     ffi_boundary(function, || {
         // SAFETY: `spec` is NULL or a live, unaliased handle (caller's contract).
         let spec = unsafe { arg_mut(spec, "spec") }?;
         // SAFETY: `value` is NULL or NUL-terminated (caller's contract).
         let value = unsafe { arg_str(value, argument) }?;
-        edit(spec, value)
+        spec.edit(|b| edit(b, value))
+    })
+}
+
+/// Applies `edit` to the builder behind `spec`; the spec changes only if the result
+/// builds.
+///
+/// # Safety
+/// `spec` is NULL or a live, unaliased `kpki_cluster_spec`.
+unsafe fn edit_with(
+    function: &'static str,
+    spec: *mut kpki_cluster_spec,
+    edit: impl FnOnce(ClusterSpecBuilder) -> ClusterSpecBuilder,
+) -> kpki_result {
+    ffi_boundary(function, || {
+        // SAFETY: `spec` is NULL or a live, unaliased handle (caller's contract).
+        let spec = unsafe { arg_mut(spec, "spec") }?;
+        spec.edit(|b| Ok(edit(b)))
     })
 }
 
@@ -202,10 +309,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_node_name(
             spec,
             node_name,
             "node_name",
-            |s, v| {
-                s.network.node_name = NodeName::new(v)?;
-                Ok(())
-            },
+            |b, v| Ok(b.node_name(v.parse()?)),
         )
     }
 }
@@ -232,19 +336,16 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_advertise_address(
             spec,
             address,
             "address",
-            |s, v| {
-                s.network.advertise_address = parse_ip(v, "advertise address")?;
-                Ok(())
-            },
+            |b, v| Ok(b.advertise_address(parse_ip(v, NetworkField::AdvertiseAddress)?)),
         )
     }
 }
 
 /// Sets the API server's port (kubeadm: 6443).
 ///
-/// Ownership: `spec` is modified in place.
+/// Ownership: `spec` is modified in place. On failure the spec is unchanged.
 ///
-/// Errors: `KPKI_NULL_PARAMETER`.
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_NETWORK` (port 0).
 ///
 /// # Safety
 /// `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call.
@@ -253,12 +354,12 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_bind_port(
     spec: *mut kpki_cluster_spec,
     port: u16,
 ) -> kpki_result {
-    ffi_boundary("kpki_cluster_spec_set_bind_port", || {
-        // SAFETY: `spec` is NULL or a live, unaliased handle (contract).
-        let spec = unsafe { arg_mut(spec, "spec") }?;
-        spec.network.bind_port = port;
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        edit_with("kpki_cluster_spec_set_bind_port", spec, |b| {
+            b.bind_port(port)
+        })
+    }
 }
 
 /// Sets the control-plane endpoint, `host[:port]` (a DNS name or an IP address; IPv6 in
@@ -286,10 +387,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_control_plane_endpoint(
             spec,
             endpoint,
             "endpoint",
-            |s, v| {
-                s.network.control_plane_endpoint = Some(v.parse::<Endpoint>()?);
-                Ok(())
-            },
+            |b, v| Ok(b.control_plane_endpoint(v.parse::<Endpoint>()?)),
         )
     }
 }
@@ -318,13 +416,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_service_cidr(
             spec,
             cidrs,
             "cidrs",
-            |s, v| {
-                s.network.service_subnets = v
-                    .split(',')
-                    .map(|c| c.trim().parse::<IpCidr>())
-                    .collect::<Result<_, _>>()?;
-                Ok(())
-            },
+            |b, v| Ok(b.service_subnets(parse_cidrs(v, NetworkField::ServiceCidr)?)),
         )
     }
 }
@@ -352,10 +444,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_dns_domain(
             spec,
             domain,
             "domain",
-            |s, v| {
-                s.network.dns_domain = DnsName::new(v)?;
-                Ok(())
-            },
+            |b, v| Ok(b.dns_domain(v.parse::<DnsName>()?)),
         )
     }
 }
@@ -383,11 +472,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_add_apiserver_extra_san(
             spec,
             san,
             "san",
-            |s, v| {
-                let san = SubjectAltNames::parse([v])?;
-                s.network.apiserver_extra_sans.extend(&san);
-                Ok(())
-            },
+            |b, v| Ok(b.apiserver_extra_sans(SubjectAltNames::parse([v])?)),
         )
     }
 }
@@ -415,10 +500,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_key_algorithm(
             spec,
             algorithm,
             "algorithm",
-            |s, v| {
-                s.key_algorithm = v.parse::<KeyAlgorithm>()?;
-                Ok(())
-            },
+            |b, v| Ok(b.key_algorithm(v.parse::<KeyAlgorithm>()?)),
         )
     }
 }
@@ -446,20 +528,18 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_profile(
             spec,
             profile,
             "profile",
-            |s, v| {
-                s.compatibility = v.parse::<Compatibility>()?;
-                Ok(())
-            },
+            |b, v| Ok(b.compatibility(v.parse::<Compatibility>()?)),
         )
     }
 }
 
 /// Sets the cluster name used in the kubeconfigs (kubeadm: `kubernetes`).
 ///
-/// Ownership: `spec` is modified in place; `name` is only read. The name is checked
-/// when the PKI is generated.
+/// Ownership: `spec` is modified in place; `name` is only read. On failure the spec is
+/// unchanged.
 ///
-/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`.
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME` (empty, or
+/// a control character).
 ///
 /// # Safety
 /// `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
@@ -476,10 +556,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_cluster_name(
             spec,
             name,
             "name",
-            |s, v| {
-                s.cluster_name = v.to_owned();
-                Ok(())
-            },
+            |b, v| Ok(b.cluster_name(v.parse::<ClusterName>()?)),
         )
     }
 }
@@ -491,7 +568,8 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_cluster_name(
 /// Ownership: `spec` is modified in place; `node_name` is only read. On failure the
 /// spec is unchanged.
 ///
-/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`.
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`,
+/// `KPKI_INVALID_SPEC` (the worker was added already).
 ///
 /// # Safety
 /// `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
@@ -508,13 +586,7 @@ pub unsafe extern "C" fn kpki_cluster_spec_add_worker(
             spec,
             node_name,
             "node_name",
-            |s, v| {
-                let node = NodeName::new(v)?;
-                if !s.workers.contains(&node) {
-                    s.workers.push(node);
-                }
-                Ok(())
-            },
+            |b, v| Ok(b.worker(v.parse::<NodeName>()?)),
         )
     }
 }
@@ -522,9 +594,9 @@ pub unsafe extern "C" fn kpki_cluster_spec_add_worker(
 /// Sets the validity of generated leaf certificates (kubeadm: 1 year) and CAs (kubeadm:
 /// 10 years), in seconds; 0 keeps the current value.
 ///
-/// Ownership: `spec` is modified in place.
+/// Ownership: `spec` is modified in place. On failure the spec is unchanged.
 ///
-/// Errors: `KPKI_NULL_PARAMETER`.
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_VALIDITY` (under 10 minutes).
 ///
 /// # Safety
 /// `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call.
@@ -534,17 +606,18 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_validity_seconds(
     leaf_seconds: u64,
     ca_seconds: u64,
 ) -> kpki_result {
-    ffi_boundary("kpki_cluster_spec_set_validity_seconds", || {
-        // SAFETY: `spec` is NULL or a live, unaliased handle (contract).
-        let spec = unsafe { arg_mut(spec, "spec") }?;
-        if leaf_seconds != 0 {
-            spec.leaf_validity = Duration::from_secs(leaf_seconds);
-        }
-        if ca_seconds != 0 {
-            spec.ca_validity = Duration::from_secs(ca_seconds);
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        edit_with("kpki_cluster_spec_set_validity_seconds", spec, |mut b| {
+            if leaf_seconds != 0 {
+                b = b.leaf_validity(Duration::from_secs(leaf_seconds));
+            }
+            if ca_seconds != 0 {
+                b = b.ca_validity(Duration::from_secs(ca_seconds));
+            }
+            b
+        })
+    }
 }
 
 /// Also issue `kube-proxy.conf` (kubeadm gives kube-proxy a service-account token
@@ -561,12 +634,12 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_kube_proxy(
     spec: *mut kpki_cluster_spec,
     enabled: bool,
 ) -> kpki_result {
-    ffi_boundary("kpki_cluster_spec_set_kube_proxy", || {
-        // SAFETY: `spec` is NULL or a live, unaliased handle (contract).
-        let spec = unsafe { arg_mut(spec, "spec") }?;
-        spec.kube_proxy = enabled;
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        edit_with("kpki_cluster_spec_set_kube_proxy", spec, |b| {
+            b.kube_proxy(enabled)
+        })
+    }
 }
 
 /// Generates the whole cluster PKI in memory (3 CAs, every leaf, the service-account
@@ -575,8 +648,9 @@ pub unsafe extern "C" fn kpki_cluster_spec_set_kube_proxy(
 /// Ownership: `spec` is only read. On success `*out` is a new PKI the caller owns
 /// (`kpki_cluster_pki_free()`); on failure `*out` is NULL.
 ///
-/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_SPEC`, `KPKI_INVALID_NAME`,
-/// `KPKI_INVALID_NETWORK`, `KPKI_INVALID_SAN`, `KPKI_CRYPTO`.
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_SPEC`, `KPKI_INVALID_VALIDITY`,
+/// `KPKI_CA_KEY_UNAVAILABLE`, `KPKI_INVALID_SUPPLIED_CERTIFICATE`, `KPKI_CRYPTO` (every
+/// setting was checked when it was set).
 ///
 /// # Safety
 /// `spec` is NULL or a live `kpki_cluster_spec`; `out` is NULL or writable.
@@ -590,15 +664,16 @@ pub unsafe extern "C" fn kpki_cluster_spec_generate(
         let out = unsafe { arg_out(out, "out") }?;
         // SAFETY: `spec` is NULL or a live handle (contract).
         let spec = unsafe { arg_ref(spec, "spec") }?;
-        out.set(spec.generate(SystemTime::now())?);
+        out.set(spec.spec.generate(SystemTime::now())?);
         Ok(())
     })
 }
 
 /// The whole job of `kpki init`: reuses the CAs and service-account key already in `dir`
 /// (kubeadm's root, e.g. `/etc/kubernetes`), generates everything else, and writes it in
-/// kubeadm's layout — certificates and keys under `dir/pki`, kubeconfigs in `dir`,
-/// workers under `dir/nodes` — atomically, keys mode 0600. An existing file other than a
+/// kubeadm's layout — certificates and keys under `dir/pki` (or the kubeadm
+/// configuration's `certificatesDir`, under `dir`), kubeconfigs in `dir`, workers under
+/// `dir/nodes` — atomically, keys mode 0600. An existing file other than a
 /// reused CA or key is an error (`KPKI_ALREADY_EXISTS`) unless `overwrite` is true; a
 /// failure midway removes what this call wrote.
 ///
@@ -631,10 +706,37 @@ pub unsafe extern "C" fn kpki_cluster_spec_init_dir(
         // SAFETY: `dir` is NULL or NUL-terminated (contract).
         let dir = unsafe { arg_str(dir, "dir") }?;
         let (pki, _report) =
-            KubeadmLayout::new(dir).init(spec.clone(), SystemTime::now(), overwrite)?;
+            KubeadmLayout::new(dir).init(spec.spec.clone(), SystemTime::now(), overwrite)?;
         if let Some(out) = out {
             out.set(pki);
         }
+        Ok(())
+    })
+}
+
+/// What the spec settled on, as one line of text: the node name, the advertise address
+/// and the API server URL, each with where it came from (`node name node01 (this
+/// host's name), advertise address 10.0.0.10 (the address of eth0, the default route's
+/// interface), API server https://10.0.0.10:6443`) — what `kpki init` prints.
+///
+/// Ownership: `spec` is only read. On success `*out` is a new buffer the caller owns
+/// (`kpki_bytes_free()`); on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`.
+///
+/// # Safety
+/// `spec` is NULL or a live `kpki_cluster_spec`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_cluster_spec_resolution(
+    spec: *const kpki_cluster_spec,
+    out: *mut *mut kpki_bytes,
+) -> kpki_result {
+    ffi_boundary("kpki_cluster_spec_resolution", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `spec` is NULL or a live handle (contract).
+        let spec = unsafe { arg_ref(spec, "spec") }?;
+        set_bytes(out, spec.spec.resolution().to_string().as_bytes());
         Ok(())
     })
 }
@@ -672,8 +774,7 @@ pub unsafe extern "C" fn kpki_cluster_pki_write(
 /// Ownership: `pki` and `role` are only read. On success `*out` is a new CA handle the
 /// caller owns (`kpki_ca_free()`), independent of `pki`; on failure `*out` is NULL.
 ///
-/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE`,
-/// `KPKI_NOT_FOUND`.
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE`.
 ///
 /// # Safety
 /// `pki` is NULL or a live `kpki_cluster_pki`; `role` is NULL or NUL-terminated; `out`
@@ -691,45 +792,9 @@ pub unsafe extern "C" fn kpki_cluster_pki_ca(
         let pki = unsafe { arg_ref(pki, "pki") }?;
         // SAFETY: `role` is NULL or NUL-terminated (contract).
         let role: CaRole = unsafe { arg_str(role, "role") }?.parse()?;
-        let ca = pki.ca(role).ok_or_else(|| {
-            FfiError::new(
-                kpki_result::KPKI_NOT_FOUND,
-                format!("the PKI has no {role} CA"),
-            )
-        })?;
-        out.set(ca.clone());
+        out.set(pki.ca(role).clone());
         Ok(())
     })
-}
-
-/// Finds a certificate of `pki` by its name: the file stem under `pki/` for certificate
-/// files (`"apiserver"`, `"apiserver-kubelet-client"`, `"front-proxy-client"`,
-/// `"etcd/server"`, `"etcd/peer"`, `"etcd/healthcheck-client"`,
-/// `"apiserver-etcd-client"`), the kubeconfig file for kubeconfig users (`"admin.conf"`,
-/// `"super-admin.conf"`, `"kubelet.conf"`, `"controller-manager.conf"`,
-/// `"scheduler.conf"`), `"nodes/<worker>"` and `"nodes/serving/<worker>"` for workers.
-fn find_named<'a>(
-    pki: &'a ClusterPki,
-    name: &str,
-) -> Result<&'a kpki_core::CertifiedKey, FfiError> {
-    pki.certificates()
-        .iter()
-        .find(|(n, _)| n.to_string() == name)
-        .map(|(_, ck)| ck)
-        .ok_or_else(|| {
-            let known: Vec<String> = pki
-                .certificates()
-                .iter()
-                .map(|(n, _)| n.to_string())
-                .collect();
-            FfiError::new(
-                kpki_result::KPKI_NOT_FOUND,
-                format!(
-                    "no certificate named {name:?} (this PKI has: {})",
-                    known.join(", ")
-                ),
-            )
-        })
 }
 
 /// A certificate of the PKI by name: `"apiserver"`, `"apiserver-kubelet-client"`,
@@ -760,7 +825,7 @@ pub unsafe extern "C" fn kpki_cluster_pki_certificate(
         let pki = unsafe { arg_ref(pki, "pki") }?;
         // SAFETY: `name` is NULL or NUL-terminated (contract).
         let name = unsafe { arg_str(name, "name") }?;
-        out.set(find_named(pki, name)?.certificate.clone());
+        out.set(pki.named(name)?.certificate().clone());
         Ok(())
     })
 }
@@ -789,7 +854,7 @@ pub unsafe extern "C" fn kpki_cluster_pki_private_key(
         let pki = unsafe { arg_ref(pki, "pki") }?;
         // SAFETY: `name` is NULL or NUL-terminated (contract).
         let name = unsafe { arg_str(name, "name") }?;
-        out.set(find_named(pki, name)?.key.clone());
+        out.set(pki.named(name)?.key().clone());
         Ok(())
     })
 }

@@ -208,11 +208,12 @@ pub unsafe extern "C" fn kpki_ca_sign_csr(
         // SAFETY: `usages` is NULL or `usages_len` string pointers (contract).
         let usages = unsafe { arg_str_array(usages, usages_len, "usages") }?;
         let expiration = (expiration_seconds != 0).then_some(expiration_seconds);
-        let request = if usages.is_empty() {
-            SigningRequest::for_csr(csr, &policy, expiration)?
+        let usages = if usages.is_empty() {
+            Vec::new()
         } else {
-            SigningRequest::new(Usage::parse_list(&usages)?, expiration)
+            Usage::parse_list(&usages)?
         };
+        let request = SigningRequest::choose(csr, &policy, usages, expiration)?;
         out.set(ca.sign_csr(csr, &policy, &request, SystemTime::now())?);
         Ok(())
     })

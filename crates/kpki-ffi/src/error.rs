@@ -123,13 +123,18 @@ impl From<kpki_core::Error> for FfiError {
             E::NotACertificateAuthority { .. } => R::KPKI_NOT_A_CERTIFICATE_AUTHORITY,
             E::CaKeyUnavailable { .. } => R::KPKI_CA_KEY_UNAVAILABLE,
             E::InvalidSuppliedCertificate { .. } => R::KPKI_INVALID_SUPPLIED_CERTIFICATE,
-            E::InvalidValidity { .. } => R::KPKI_INVALID_VALIDITY,
-            E::Crypto { .. } => R::KPKI_CRYPTO,
+            E::InvalidValidity { .. } | E::InvalidDuration { .. } => R::KPKI_INVALID_VALIDITY,
+            E::Crypto { .. } | E::Signer { .. } => R::KPKI_CRYPTO,
             E::KubeadmConfig { .. } => R::KPKI_KUBEADM_CONFIG,
             E::InvalidKubeconfig { .. } => R::KPKI_INVALID_KUBECONFIG,
             E::InvalidSpec { .. } => R::KPKI_INVALID_SPEC,
             E::AlreadyExists { .. } => R::KPKI_ALREADY_EXISTS,
-            E::MissingFile { .. } => R::KPKI_MISSING_FILE,
+            E::MissingFile { .. } | E::EmptyDirectory { .. } | E::NoCaFound { .. } => {
+                R::KPKI_MISSING_FILE
+            }
+            E::NoSuchCertificate { .. } | E::UnknownCertificate { .. } | E::NoCa { .. } => {
+                R::KPKI_NOT_FOUND
+            }
             E::Io { .. } => R::KPKI_IO,
             E::CannotRenew { .. } => R::KPKI_CANNOT_RENEW,
             E::InvalidCsr { .. } => R::KPKI_INVALID_CSR,
@@ -139,8 +144,28 @@ impl From<kpki_core::Error> for FfiError {
             E::InvalidPolicy { .. } => R::KPKI_INVALID_POLICY,
             _ => R::KPKI_OTHER,
         };
-        FfiError::new(code, e.to_string())
+        let mut message = e.to_string();
+        if let Some(hint) = e.setting().as_ref().and_then(hint) {
+            message.push_str("; ");
+            message.push_str(hint);
+        }
+        FfiError::new(code, message)
     }
+}
+
+/// How a C caller gives a setting the core says would change the outcome.
+fn hint(setting: &kpki_core::Setting) -> Option<&'static str> {
+    use kpki_core::Setting as S;
+    Some(match setting {
+        S::Overwrite => "pass overwrite = true to replace it",
+        S::NodeName => {
+            "give it to kpki_cluster_spec_new() or kpki_cluster_spec_new_for_host() (then add the file with kpki_cluster_spec_set_kubeadm_config())"
+        }
+        S::AdvertiseAddress => {
+            "give it to kpki_cluster_spec_new() or kpki_cluster_spec_new_for_host() (then add the file with kpki_cluster_spec_set_kubeadm_config())"
+        }
+        _ => return None,
+    })
 }
 
 thread_local! {
@@ -309,13 +334,26 @@ mod tests {
 
     #[test]
     fn every_core_error_kind_gets_its_own_code() {
-        let e: FfiError = kpki_core::Error::InvalidSan {
-            value: "bad_san!".into(),
-            reason: "no".into(),
+        let e: FfiError = "bad_san!"
+            .parse::<kpki_core::SubjectAltName>()
+            .unwrap_err()
+            .into();
+        assert_eq!(e.code, kpki_result::KPKI_INVALID_SAN);
+        assert!(e.message.contains("bad_san!"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_setting_the_core_names_is_spelled_the_c_way() {
+        let e: FfiError = kpki_core::Error::AlreadyExists {
+            path: "/x/ca.crt".into(),
         }
         .into();
-        assert_eq!(e.code, kpki_result::KPKI_INVALID_SAN);
-        assert!(e.message.contains("bad_san!"));
+        assert_eq!(e.code, kpki_result::KPKI_ALREADY_EXISTS);
+        assert!(
+            e.message.ends_with("; pass overwrite = true to replace it"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -57,3 +57,18 @@ pub use csr::*;
 pub use error::*;
 pub use identity::*;
 pub use key::*;
+
+// SAFETY.md invariant 6, checked by the compiler: what const handles point to may be
+// shared between threads, and every handle may be freed on another thread.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<kpki_core::CertificateAuthority>();
+    shareable::<kpki_core::Certificate>();
+    shareable::<kpki_core::PrivateKey>();
+    shareable::<kpki_core::Identity>();
+    shareable::<kpki_core::LeafRequest>();
+    shareable::<kpki_core::Csr>();
+    shareable::<crate::cluster::Spec>();
+    shareable::<kpki_core::ClusterPki>();
+    shareable::<crate::bytes::Bytes>();
+};

@@ -300,14 +300,23 @@ static void bad_input(kpki_ca *ca, kpki_private_key *key, kpki_identity *id,
   /* a file where a directory is needed */
   ERR(kpki_cluster_pki_write(pki, config_path, false), KPKI_IO, "bad.yaml");
 
-  /* an empty cluster name is caught when the PKI is generated */
+  /* an empty cluster name is refused when it is set, and the spec stays as it was */
   kpki_cluster_spec *unnamed = NULL;
-  kpki_cluster_pki *none = BOGUS;
-  if (OK(kpki_cluster_spec_new("node01", "10.0.0.10", &unnamed)) &&
-      OK(kpki_cluster_spec_set_cluster_name(unnamed, ""))) {
-    ERR(kpki_cluster_spec_generate(unnamed, &none), KPKI_INVALID_NAME, "cluster name");
-    CHECK(none == NULL, "out not reset to NULL on failure");
+  kpki_cluster_pki *named = NULL;
+  if (OK(kpki_cluster_spec_new("node01", "10.0.0.10", &unnamed))) {
+    ERR(kpki_cluster_spec_set_cluster_name(unnamed, ""), KPKI_INVALID_NAME, "cluster name");
+    /* settings that only fail together are refused by the call that completes them */
+    OK(kpki_cluster_spec_add_worker(unnamed, "node02"));
+    ERR(kpki_cluster_spec_add_worker(unnamed, "node02"), KPKI_INVALID_SPEC, "twice");
+    ERR(kpki_cluster_spec_set_validity_seconds(unnamed, 60, 0), KPKI_INVALID_VALIDITY, "60");
+    ERR(kpki_cluster_spec_set_bind_port(unnamed, 0), KPKI_INVALID_NETWORK, "port");
+    if (OK(kpki_cluster_spec_generate(unnamed, &named))) {
+      kpki_certificate *admin = NULL;
+      OK(kpki_cluster_pki_certificate(named, "nodes/node02", &admin));
+      kpki_certificate_free(admin);
+    }
   }
+  kpki_cluster_pki_free(named);
   kpki_cluster_spec_free(unnamed);
 
   /* a leaf request still issues after all those refused edits */

@@ -146,7 +146,7 @@ static void field_by_field(void) {
   char *ca_before = read_file(path_in(dir, "pki/ca.crt"), NULL);
   char *apiserver_before = read_file(path_in(dir, "pki/apiserver.crt"), NULL);
   ERR(kpki_cluster_spec_init_dir(spec, dir, false, NULL), KPKI_ALREADY_EXISTS,
-      "already exists");
+      "already exists (refusing to overwrite it); pass overwrite = true to replace it");
   OK(kpki_cluster_spec_init_dir(spec, dir, true, NULL));
   char *ca_after = read_file(path_in(dir, "pki/ca.crt"), NULL);
   char *apiserver_after = read_file(path_in(dir, "pki/apiserver.crt"), NULL);
@@ -253,8 +253,86 @@ static void from_kubeadm_config(void) {
   remove_tree(dir);
 }
 
+/* A spec that takes what nobody gave from this host, as `kubeadm init` does, with a
+ * kubeadm configuration file on top whose certificatesDir is honoured under `dir`. */
+static const char PARTIAL_CONFIG[] =
+    "apiVersion: kubeadm.k8s.io/v1beta3\n"
+    "kind: ClusterConfiguration\n"
+    "certificatesDir: /etc/kubernetes/certs\n"
+    "clusterName: partial\n";
+
+#define BOGUS_SPEC ((kpki_cluster_spec *)0x1) /* non-NULL: a failure must reset it */
+
+/* The text of a kpki_bytes, NUL-terminated in `buf`. */
+static const char *text_of(const kpki_bytes *b, char *buf, size_t size) {
+  size_t len = b == NULL ? 0 : kpki_bytes_len(b);
+  if (len >= size) len = size - 1;
+  if (len > 0) memcpy(buf, kpki_bytes_data(b), len);
+  buf[len] = '\0';
+  return buf;
+}
+
+static void for_this_host(void) {
+  const char *tmp = make_temp_dir("host");
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s", tmp);
+  char config[600];
+  snprintf(config, sizeof config, "%s/partial.yaml", dir);
+  CHECK(write_file(config, (const uint8_t *)PARTIAL_CONFIG, strlen(PARTIAL_CONFIG)), "write");
+
+  /* The file alone does not name the node: the field, and how to give it. */
+  kpki_cluster_spec *spec = BOGUS_SPEC;
+  ERR(kpki_cluster_spec_from_kubeadm_config(config, &spec), KPKI_KUBEADM_CONFIG,
+      "partial.yaml: kubeadm configuration: field nodeRegistration.name: missing");
+  ERR(kpki_cluster_spec_from_kubeadm_config(config, &spec), KPKI_KUBEADM_CONFIG,
+      "kpki_cluster_spec_new_for_host()");
+  CHECK(spec == NULL, "out not reset to NULL on failure");
+
+  /* This host's name and address, unless given; the resolution says which. */
+  kpki_bytes *said = NULL;
+  if (OK(kpki_cluster_spec_new_for_host(NULL, NULL, &spec)) &&
+      OK(kpki_cluster_spec_resolution(spec, &said))) {
+    char buf[1024];
+    const char *text = text_of(said, buf, sizeof buf);
+    CHECK(strstr(text, "(this host's name)") != NULL, "resolution: %s", text);
+    CHECK(strstr(text, "API server https://") != NULL, "resolution: %s", text);
+  }
+  kpki_bytes_free(said);
+  kpki_cluster_spec_free(spec);
+
+  spec = NULL;
+  said = NULL;
+  if (OK(kpki_cluster_spec_new_for_host("hostnode", "10.9.9.9", &spec)) &&
+      OK(kpki_cluster_spec_set_kubeadm_config(spec, config)) &&
+      OK(kpki_cluster_spec_resolution(spec, &said))) {
+    const char *want = "node name hostnode, advertise address 10.9.9.9, API server "
+                       "https://10.9.9.9:6443";
+    char buf[1024];
+    const char *text = text_of(said, buf, sizeof buf);
+    CHECK(strcmp(text, want) == 0, "resolution: %s", text);
+    if (OK(kpki_cluster_spec_init_dir(spec, dir, false, NULL))) {
+      /* certificatesDir /etc/kubernetes/certs is <dir>/certs; nothing went to pki/. */
+      RUN_OK("test -f '%s/certs/ca.crt' && test -f '%s/certs/apiserver.key'", dir, dir);
+      RUN_OK("test ! -e '%s/pki'", dir);
+      openssl_verify(dir, "certs/ca.crt", "sslserver", "certs/apiserver.crt");
+      san_contains(dir, "certs/apiserver.crt", "DNS:hostnode");
+      san_contains(dir, "certs/apiserver.crt", "IP Address:10.9.9.9");
+      RUN_OK("grep -q 'cluster: partial' '%s/admin.conf'", dir);
+    }
+  }
+  kpki_bytes_free(said);
+  kpki_cluster_spec_free(spec);
+
+  /* A bad override is refused and names itself. */
+  spec = BOGUS_SPEC;
+  ERR(kpki_cluster_spec_new_for_host("Not_A_Node", NULL, &spec), KPKI_INVALID_NAME, "Not_A_Node");
+  CHECK(spec == NULL, "out not reset to NULL on failure");
+  remove_tree(dir);
+}
+
 int main(void) {
   field_by_field();
   from_kubeadm_config();
+  for_this_host();
   return finish("test_pki");
 }

@@ -1,41 +1,45 @@
 //! `kpki.CertificateAuthority`, `kpki.CertifiedKey` and `kpki.CaSource`.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString, PyTuple};
 
-use crate::certificate::{Certificate, certificate_arg, certificates_arg};
-use crate::convert;
-use crate::errors::{Error, Result, wrong_type};
-use crate::identity::identity_arg;
-use crate::key::{PrivateKey, PublicKey, private_key_arg, public_key_arg};
-use crate::san::opt_sans;
+use crate::args::{Delta, Int, List, Parsed, Str, Strs, Text, Time, bytes_of, datetime, now};
+use crate::authority::{CaArg, CertificateAuthority};
+use crate::certificate::{CertArg, Certificate, CertsArg};
+use crate::csr::{CsrArg, PolicyArg, Usages};
+use crate::errors::{Result, wrong_type};
+use crate::identity::IdentityArg;
+use crate::key::{PrivateKey, PrivateKeyArg, PublicKeyArg};
+use crate::kubeconfig::UserCredentials;
+use crate::public_key::PublicKey;
+use crate::san::{SansArg, sans_or_empty};
 use kpki_core::{
-    CaRequest, CertificateProfile, Compatibility, KeyAlgorithm, LeafRequest, NotBefore,
+    CaRequest, CertificateProfile, ClusterName, Compatibility, KeyAlgorithm, KeyChoice,
+    KubeconfigCluster, LeafRequest, SigningRequest, UserRequest,
 };
-
-/// A certificate authority: root, intermediate, loaded from PEM (bring your own),
-/// signing through a callback (a key kpki never sees), or external (certificate only:
-/// it cannot issue). Safe to share between threads.
-#[pyclass(frozen, module = "kpki")]
-pub(crate) struct CertificateAuthority {
-    pub(crate) inner: kpki_core::CertificateAuthority,
-}
 
 /// A certificate with its private key.
 #[pyclass(frozen, module = "kpki")]
 pub(crate) struct CertifiedKey {
     pub(crate) certificate: Py<Certificate>,
     pub(crate) key: Py<PrivateKey>,
+    pub(crate) inner: kpki_core::CertifiedKey,
 }
 
 impl CertifiedKey {
+    /// Wraps the core's pair.
     pub(crate) fn wrap(py: Python<'_>, ck: &kpki_core::CertifiedKey) -> Result<CertifiedKey> {
         Ok(CertifiedKey {
-            certificate: Py::new(py, Certificate::wrap(ck.certificate.clone())?)?,
-            key: Py::new(py, PrivateKey::wrap(ck.key.clone()))?,
+            certificate: Py::new(py, Certificate::wrap(ck.certificate().clone())?)?,
+            key: Py::new(
+                py,
+                PrivateKey {
+                    inner: ck.key().clone(),
+                },
+            )?,
+            inner: ck.clone(),
         })
     }
 }
@@ -44,26 +48,9 @@ impl CertifiedKey {
 impl CertifiedKey {
     /// Pairs a certificate with its key (checked: they must match).
     #[new]
-    fn new(
-        py: Python<'_>,
-        certificate: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-    ) -> Result<CertifiedKey> {
-        let c = certificate_arg(certificate, "certificate")?;
-        let k = private_key_arg(key, "key")?;
-        let cert = Certificate::wrap(c)?;
-        if !k.matches(&cert.info.public_key) {
-            return Err(Error::Core(kpki_core::Error::KeyMismatch {
-                what: format!(
-                    "certificate {:?}",
-                    cert.info.subject_common_name.clone().unwrap_or_default()
-                ),
-            }));
-        }
-        Ok(CertifiedKey {
-            certificate: Py::new(py, cert)?,
-            key: Py::new(py, PrivateKey { inner: k })?,
-        })
+    fn new(py: Python<'_>, certificate: CertArg, key: PrivateKeyArg) -> Result<CertifiedKey> {
+        let ck = kpki_core::CertifiedKey::new(certificate.0, key.0)?;
+        CertifiedKey::wrap(py, &ck)
     }
 
     /// The certificate.
@@ -79,40 +66,31 @@ impl CertifiedKey {
     }
 
     /// `(certificate, key)` unpacking.
-    fn __iter__<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        let t = pyo3::types::PyTuple::new(
-            py,
-            [
-                self.certificate.clone_ref(py).into_any(),
-                self.key.clone_ref(py).into_any(),
-            ],
-        )?;
-        Ok(t.as_any().try_iter()?.into_any())
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pair = [
+            self.certificate.clone_ref(py).into_any(),
+            self.key.clone_ref(py).into_any(),
+        ];
+        Ok(PyTuple::new(py, pair)?.as_any().try_iter()?.into_any())
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let c = self.certificate.get();
-        let _ = py;
+    fn __repr__(&self) -> String {
         format!(
             "<kpki.CertifiedKey CN={:?} {}>",
-            c.info.subject_common_name.as_deref().unwrap_or(""),
-            self.key.get().inner.algorithm().name()
+            self.certificate
+                .get()
+                .info
+                .subject_common_name
+                .as_deref()
+                .unwrap_or(""),
+            self.inner.key().algorithm()
         )
     }
 }
 
-pub(crate) fn ca_arg(
-    obj: &Bound<'_, PyAny>,
-    name: &str,
-) -> Result<kpki_core::CertificateAuthority> {
-    match obj.cast::<CertificateAuthority>() {
-        Ok(c) => Ok(c.get().inner.clone()),
-        Err(_) => Err(wrong_type(name, "kpki.CertificateAuthority", obj)),
-    }
-}
-
 /// A Python object that signs: `obj.sign(message: bytes) -> bytes`, with the public key
-/// given at construction. Called with the GIL taken (also from kpki's worker threads).
+/// given at construction. Called with the GIL taken (also from kpki's worker threads);
+/// the exception it raises stays the `__cause__` of the `CryptoError` kpki raises.
 struct PySigner {
     public: kpki_core::PublicKey,
     obj: Py<PyAny>,
@@ -129,117 +107,60 @@ impl kpki_core::Signer for PySigner {
                 .obj
                 .bind(py)
                 .call_method1("sign", (PyBytes::new(py, message),))?;
-            convert::binary(&out, "sign() result").map_err(PyErr::from)
+            bytes_of(&out.as_borrowed())
+                .ok_or_else(|| wrong_type("bytes from sign()", &out.as_borrowed()).into())
         })
-        .map_err(|e: PyErr| kpki_core::Error::Crypto {
-            operation: "signing through a Python signer",
-            reason: e.to_string(),
-        })
+        .map_err(|e: PyErr| kpki_core::Error::signer(e))
     }
 }
 
-struct CaOptions {
-    validity: Option<Duration>,
-    backdate: Option<Duration>,
-    path_len: Option<u8>,
-    compatibility: Compatibility,
+/// The request for a CA named `common_name`, kubeadm's defaults for what is not given.
+fn ca_request(
+    common_name: Str,
+    validity: Option<Delta>,
+    backdate: Option<Delta>,
+    path_len: Option<Int<u8>>,
+    compatibility: Option<Parsed<Compatibility>>,
+) -> CaRequest {
+    let mut req = CaRequest::new(common_name.0);
+    if let Some(v) = validity {
+        req.validity = v.0;
+    }
+    if let Some(b) = backdate {
+        req.backdate = b.0;
+    }
+    req.path_len = path_len.map(|p| p.0);
+    req.compatibility = compatibility.map(|c| c.0).unwrap_or_default();
+    req
 }
 
-impl CaOptions {
-    fn read(
-        validity: Option<&Bound<'_, PyAny>>,
-        backdate: Option<&Bound<'_, PyAny>>,
-        path_len: Option<&Bound<'_, PyAny>>,
-        compatibility: Option<&Bound<'_, PyAny>>,
-    ) -> Result<CaOptions> {
-        Ok(CaOptions {
-            validity: convert::opt_duration(validity, "validity")?,
-            backdate: convert::opt_duration(backdate, "backdate")?,
-            path_len: match convert::given(path_len) {
-                Some(p) => Some(convert::integer(p, "path_len")?),
-                None => None,
-            },
-            compatibility: convert::parsed_or(
-                compatibility,
-                "compatibility",
-                Compatibility::Current,
-            )?,
-        })
+/// The request for a leaf: the core's defaults for what is not given.
+fn leaf_request(
+    identity: IdentityArg,
+    profile: Option<Parsed<CertificateProfile>>,
+    sans: Option<SansArg>,
+    validity: Option<Delta>,
+    backdate: Option<Delta>,
+    compatibility: Option<Parsed<Compatibility>>,
+    usages: Option<Usages>,
+) -> LeafRequest {
+    let mut req = LeafRequest::new(identity.0, profile.map(|p| p.0).unwrap_or_default())
+        .with_compatibility(compatibility.map(|c| c.0).unwrap_or_default())
+        .with_sans(sans_or_empty(sans));
+    if let Some(v) = validity {
+        req = req.with_validity(v.0);
     }
-
-    fn request(&self, common_name: String) -> CaRequest {
-        let mut req = CaRequest::new(common_name);
-        if let Some(v) = self.validity {
-            req.validity = v;
-        }
-        if let Some(b) = self.backdate {
-            req.backdate = b;
-        }
-        req.path_len = self.path_len;
-        req.compatibility = self.compatibility;
-        req
+    if let Some(b) = backdate {
+        req = req.with_backdate(b.0);
     }
+    if let Some(u) = usages {
+        req = req.with_kubernetes_usages(&u.0);
+    }
+    req
 }
 
-/// The CA's key: the one given, or a fresh one of `algorithm` (GIL released).
-fn ca_key(
-    py: Python<'_>,
-    key: Option<&Bound<'_, PyAny>>,
-    algorithm: Option<&Bound<'_, PyAny>>,
-) -> Result<kpki_core::PrivateKey> {
-    match convert::given(key) {
-        Some(k) => {
-            if convert::given(algorithm).is_some() {
-                return Err(Error::Input(
-                    "pass either key or algorithm, not both (the key has an algorithm)".into(),
-                ));
-            }
-            Ok((*private_key_arg(k, "key")?).clone())
-        }
-        None => {
-            let alg = convert::parsed_or(algorithm, "algorithm", KeyAlgorithm::Rsa2048)?;
-            Ok(py.detach(|| kpki_core::PrivateKey::generate(alg))?)
-        }
-    }
-}
-
-/// The keyword arguments of `issue()` and `issue_with_new_key()`.
-struct LeafArgs<'a, 'py> {
-    profile: Option<&'a Bound<'py, PyAny>>,
-    sans: Option<&'a Bound<'py, PyAny>>,
-    validity: Option<&'a Bound<'py, PyAny>>,
-    backdate: Option<&'a Bound<'py, PyAny>>,
-    compatibility: Option<&'a Bound<'py, PyAny>>,
-    usages: Option<&'a Bound<'py, PyAny>>,
-}
-
-impl LeafArgs<'_, '_> {
-    fn request(&self, identity: kpki_core::Identity) -> Result<LeafRequest> {
-        let profile = convert::parsed_or(self.profile, "profile", CertificateProfile::Client)?;
-        let compat =
-            convert::parsed_or(self.compatibility, "compatibility", Compatibility::Current)?;
-        let mut req = LeafRequest::new(identity, profile)
-            .with_compatibility(compat)
-            .with_sans(opt_sans(self.sans, "sans")?);
-        if let Some(v) = convert::opt_duration(self.validity, "validity")? {
-            req.validity = v;
-        }
-        if let Some(b) = convert::opt_duration(self.backdate, "backdate")? {
-            req.not_before = NotBefore::Backdated(b);
-        }
-        if let Some(u) = convert::given(self.usages) {
-            // Kubernetes usage names; each is a keyUsage bit or an extended key usage.
-            let usages = crate::csr::usages_arg(u, "usages")?;
-            req.key_usages = Some(usages.iter().filter_map(|u| u.key_usage()).collect());
-            req.extended_key_usages = Some(
-                usages
-                    .iter()
-                    .filter_map(|u| u.extended_key_usage())
-                    .collect(),
-            );
-        }
-        Ok(req)
-    }
+fn wrap(inner: kpki_core::CertificateAuthority) -> CertificateAuthority {
+    CertificateAuthority { inner }
 }
 
 #[pymethods]
@@ -262,22 +183,22 @@ impl CertificateAuthority {
     #[allow(clippy::too_many_arguments)] // Python keyword arguments.
     fn root(
         py: Python<'_>,
-        common_name: &Bound<'_, PyAny>,
-        key: Option<&Bound<'_, PyAny>>,
-        algorithm: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        backdate: Option<&Bound<'_, PyAny>>,
-        path_len: Option<&Bound<'_, PyAny>>,
-        compatibility: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        common_name: Str,
+        key: Option<PrivateKeyArg>,
+        algorithm: Option<Parsed<KeyAlgorithm>>,
+        validity: Option<Delta>,
+        backdate: Option<Delta>,
+        path_len: Option<Int<u8>>,
+        compatibility: Option<Parsed<Compatibility>>,
+        now: Option<Time>,
     ) -> Result<CertificateAuthority> {
-        let cn = convert::string(common_name, "common_name")?;
-        let opts = CaOptions::read(validity, backdate, path_len, compatibility)?;
-        let now = convert::time_or_now(now, "now")?;
-        let key = ca_key(py, key, algorithm)?;
-        let req = opts.request(cn);
-        let inner = py.detach(|| kpki_core::CertificateAuthority::new_root(&req, key, now))?;
-        Ok(CertificateAuthority { inner })
+        let req = ca_request(common_name, validity, backdate, path_len, compatibility);
+        let (key, algorithm, now) = (key.map(|k| k.0), algorithm.map(|a| a.0), self::now(now));
+        let inner = py.detach(|| {
+            let key = kpki_core::PrivateKey::given_or_generated(key, algorithm)?;
+            kpki_core::CertificateAuthority::new_root(&req, key, now)
+        })?;
+        Ok(wrap(inner))
     }
 
     /// An intermediate CA signed by `parent` (its notAfter is clamped to the parent's).
@@ -297,26 +218,23 @@ impl CertificateAuthority {
     #[allow(clippy::too_many_arguments)] // Python keyword arguments.
     fn intermediate(
         py: Python<'_>,
-        common_name: &Bound<'_, PyAny>,
-        parent: &Bound<'_, PyAny>,
-        key: Option<&Bound<'_, PyAny>>,
-        algorithm: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        backdate: Option<&Bound<'_, PyAny>>,
-        path_len: Option<&Bound<'_, PyAny>>,
-        compatibility: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        common_name: Str,
+        parent: CaArg,
+        key: Option<PrivateKeyArg>,
+        algorithm: Option<Parsed<KeyAlgorithm>>,
+        validity: Option<Delta>,
+        backdate: Option<Delta>,
+        path_len: Option<Int<u8>>,
+        compatibility: Option<Parsed<Compatibility>>,
+        now: Option<Time>,
     ) -> Result<CertificateAuthority> {
-        let cn = convert::string(common_name, "common_name")?;
-        let parent = ca_arg(parent, "parent")?;
-        let opts = CaOptions::read(validity, backdate, path_len, compatibility)?;
-        let now = convert::time_or_now(now, "now")?;
-        let key = ca_key(py, key, algorithm)?;
-        let req = opts.request(cn);
+        let req = ca_request(common_name, validity, backdate, path_len, compatibility);
+        let (key, algorithm, now) = (key.map(|k| k.0), algorithm.map(|a| a.0), self::now(now));
         let inner = py.detach(|| {
-            kpki_core::CertificateAuthority::new_intermediate(&req, key, &parent, now)
+            let key = kpki_core::PrivateKey::given_or_generated(key, algorithm)?;
+            kpki_core::CertificateAuthority::new_intermediate(&req, key, &parent.0, now)
         })?;
-        Ok(CertificateAuthority { inner })
+        Ok(wrap(inner))
     }
 
     /// Bring your own CA: its certificate (PEM; further certificates in the text are
@@ -324,32 +242,20 @@ impl CertificateAuthority {
     /// not a CA (`NotACertificateAuthorityError`) and a key that does not match it
     /// (`KeyMismatchError`). Both arguments also take `cryptography` objects.
     #[staticmethod]
-    fn from_pem(
-        certificate: &Bound<'_, PyAny>,
-        key: &Bound<'_, PyAny>,
-    ) -> Result<CertificateAuthority> {
-        let mut certs = certificates_arg(certificate, "certificate")?;
-        if certs.is_empty() {
-            return Err(Error::Core(kpki_core::Error::InvalidPem {
-                what: "argument \"certificate\"".into(),
-                reason: "no CERTIFICATE block".into(),
-            }));
-        }
-        let cert = certs.remove(0);
-        let key = private_key_arg(key, "key")?;
-        Ok(CertificateAuthority {
-            inner: kpki_core::CertificateAuthority::from_parts(cert, certs, (*key).clone())?,
-        })
+    fn from_pem(certificate: CertsArg, key: PrivateKeyArg) -> Result<CertificateAuthority> {
+        Ok(wrap(kpki_core::CertificateAuthority::from_chain(
+            certificate.0,
+            key.0,
+        )?))
     }
 
     /// An external CA: only its certificate is known, so it cannot issue; it verifies
     /// certificates it signed (`verify_issued`) and can be a cluster role's CA source.
     #[staticmethod]
-    fn external(certificate: &Bound<'_, PyAny>) -> Result<CertificateAuthority> {
-        let cert = certificate_arg(certificate, "certificate")?;
-        Ok(CertificateAuthority {
-            inner: kpki_core::CertificateAuthority::external(cert)?,
-        })
+    fn external(certificate: CertArg) -> Result<CertificateAuthority> {
+        Ok(wrap(kpki_core::CertificateAuthority::external(
+            certificate.0,
+        )?))
     }
 
     /// A CA whose key lives elsewhere (HSM, KMS): `signer.sign(message: bytes) -> bytes`
@@ -358,30 +264,27 @@ impl CertificateAuthority {
     #[staticmethod]
     #[pyo3(signature = (certificate, signer, chain = None))]
     fn with_signer(
-        certificate: &Bound<'_, PyAny>,
+        certificate: CertArg,
         signer: &Bound<'_, PyAny>,
-        chain: Option<&Bound<'_, PyAny>>,
+        chain: Option<CertsArg>,
     ) -> Result<CertificateAuthority> {
-        let cert = certificate_arg(certificate, "certificate")?;
-        let chain = match convert::given(chain) {
-            Some(c) => certificates_arg(c, "chain")?,
-            None => Vec::new(),
-        };
         if !signer.hasattr("sign")? || !signer.hasattr("public_key")? {
             return Err(wrong_type(
-                "signer",
                 "an object with a sign(bytes) -> bytes method and a public_key attribute",
-                signer,
+                &signer.as_borrowed(),
             ));
         }
-        let public = public_key_arg(&signer.getattr("public_key")?, "signer.public_key")?;
+        let public = signer.getattr("public_key")?.extract::<PublicKeyArg>()?.0;
         let signer = Arc::new(PySigner {
             public,
             obj: signer.clone().unbind(),
         });
-        Ok(CertificateAuthority {
-            inner: kpki_core::CertificateAuthority::with_signer(cert, chain, signer)?,
-        })
+        let chain = chain.map(|c| c.0).unwrap_or_default();
+        Ok(wrap(kpki_core::CertificateAuthority::with_signer(
+            certificate.0,
+            chain,
+            signer,
+        )?))
     }
 
     /// Issues a certificate for `public_key` (a `PublicKey`, `PrivateKey`, PEM, or a
@@ -406,29 +309,27 @@ impl CertificateAuthority {
     fn issue(
         &self,
         py: Python<'_>,
-        identity: &Bound<'_, PyAny>,
-        public_key: &Bound<'_, PyAny>,
-        profile: Option<&Bound<'_, PyAny>>,
-        sans: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        backdate: Option<&Bound<'_, PyAny>>,
-        compatibility: Option<&Bound<'_, PyAny>>,
-        usages: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        identity: IdentityArg,
+        public_key: PublicKeyArg,
+        profile: Option<Parsed<CertificateProfile>>,
+        sans: Option<SansArg>,
+        validity: Option<Delta>,
+        backdate: Option<Delta>,
+        compatibility: Option<Parsed<Compatibility>>,
+        usages: Option<Usages>,
+        now: Option<Time>,
     ) -> Result<Certificate> {
-        let identity = identity_arg(identity, "identity")?;
-        let public = public_key_arg(public_key, "public_key")?;
-        let req = LeafArgs {
+        let req = leaf_request(
+            identity,
             profile,
             sans,
             validity,
             backdate,
             compatibility,
             usages,
-        }
-        .request(identity)?;
-        let now = convert::time_or_now(now, "now")?;
-        let cert = py.detach(|| self.inner.issue(&req, &public, now))?;
+        );
+        let now = self::now(now);
+        let cert = py.detach(|| self.inner.issue(&req, &public_key.0, now))?;
         Certificate::wrap(cert)
     }
 
@@ -450,29 +351,27 @@ impl CertificateAuthority {
     fn issue_with_new_key(
         &self,
         py: Python<'_>,
-        identity: &Bound<'_, PyAny>,
-        algorithm: Option<&Bound<'_, PyAny>>,
-        profile: Option<&Bound<'_, PyAny>>,
-        sans: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        backdate: Option<&Bound<'_, PyAny>>,
-        compatibility: Option<&Bound<'_, PyAny>>,
-        usages: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        identity: IdentityArg,
+        algorithm: Option<Parsed<KeyAlgorithm>>,
+        profile: Option<Parsed<CertificateProfile>>,
+        sans: Option<SansArg>,
+        validity: Option<Delta>,
+        backdate: Option<Delta>,
+        compatibility: Option<Parsed<Compatibility>>,
+        usages: Option<Usages>,
+        now: Option<Time>,
     ) -> Result<CertifiedKey> {
-        let identity = identity_arg(identity, "identity")?;
-        let alg = convert::parsed_or(algorithm, "algorithm", KeyAlgorithm::Rsa2048)?;
-        let req = LeafArgs {
+        let req = leaf_request(
+            identity,
             profile,
             sans,
             validity,
             backdate,
             compatibility,
             usages,
-        }
-        .request(identity)?;
-        let now = convert::time_or_now(now, "now")?;
-        let ck = py.detach(|| self.inner.issue_with_new_key(&req, alg, now))?;
+        );
+        let (algorithm, now) = (algorithm.map(|a| a.0).unwrap_or_default(), self::now(now));
+        let ck = py.detach(|| self.inner.issue_with_new_key(&req, algorithm, now))?;
         CertifiedKey::wrap(py, &ck)
     }
 
@@ -485,17 +384,20 @@ impl CertificateAuthority {
     fn sign_csr(
         &self,
         py: Python<'_>,
-        csr: &Bound<'_, PyAny>,
-        policy: &Bound<'_, PyAny>,
-        usages: Option<&Bound<'_, PyAny>>,
-        expiration_seconds: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        csr: CsrArg,
+        policy: PolicyArg,
+        usages: Option<Usages>,
+        expiration_seconds: Option<Int<i64>>,
+        now: Option<Time>,
     ) -> Result<Certificate> {
-        let csr = crate::csr::csr_arg(csr, "csr")?;
-        let policy = crate::csr::policy_arg(policy, "policy")?;
-        let request = crate::csr::signing_request(&csr, &policy, usages, expiration_seconds)?;
-        let now = convert::time_or_now(now, "now")?;
-        let cert = py.detach(|| self.inner.sign_csr(&csr, &policy, &request, now))?;
+        let request = SigningRequest::choose(
+            &csr.0,
+            &policy.0,
+            usages.map(|u| u.0).unwrap_or_default(),
+            expiration_seconds.map(|e| e.0),
+        )?;
+        let now = self::now(now);
+        let cert = py.detach(|| self.inner.sign_csr(&csr.0, &policy.0, &request, now))?;
         Certificate::wrap(cert)
     }
 
@@ -519,45 +421,30 @@ impl CertificateAuthority {
     fn issue_user(
         &self,
         py: Python<'_>,
-        name: &Bound<'_, PyAny>,
-        groups: Option<&Bound<'_, PyAny>>,
-        server: &Bound<'_, PyAny>,
-        cluster_name: Option<&Bound<'_, PyAny>>,
-        ca_bundle: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        algorithm: Option<&Bound<'_, PyAny>>,
-        allow_privileged_groups: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
-    ) -> Result<crate::csr::UserCredentials> {
-        let groups = match convert::given(groups) {
-            Some(g) => convert::strings(g, "groups")?,
-            None => Vec::new(),
-        };
-        let mut req = kpki_core::UserRequest::new(convert::string(name, "name")?, groups)?;
-        req.validity = convert::opt_duration(validity, "validity")?;
-        req.key_algorithm = convert::parsed_or(algorithm, "algorithm", KeyAlgorithm::Rsa2048)?;
-        if let Some(a) = convert::given(allow_privileged_groups) {
-            req.allowed_privileged_groups = convert::strings(a, "allow_privileged_groups")?;
+        name: Str,
+        groups: Option<Strs>,
+        server: Str,
+        cluster_name: Option<Parsed<ClusterName>>,
+        ca_bundle: Option<Text>,
+        validity: Option<Delta>,
+        algorithm: Option<Parsed<KeyAlgorithm>>,
+        allow_privileged_groups: Option<Strs>,
+        now: Option<Time>,
+    ) -> Result<UserCredentials> {
+        let mut req = UserRequest::new(name.0, groups.map(|g| g.0).unwrap_or_default())?;
+        req.validity = validity.map(|v| v.0);
+        if let Some(a) = algorithm {
+            req.key_algorithm = a.0;
         }
-        let cluster = kpki_core::kubeconfig::Cluster {
-            name: match convert::given(cluster_name) {
-                Some(c) => convert::string(c, "cluster_name")?,
-                None => "kubernetes".into(),
-            },
-            server: convert::string(server, "server")?,
-            certificate_authority_data: match convert::given(ca_bundle) {
-                Some(b) => {
-                    let pem = convert::text(b, "ca_bundle")?;
-                    kpki_core::Certificate::chain_from_pem(&pem, "argument \"ca_bundle\"")?;
-                    Some(pem.into_bytes())
-                }
-                None => None,
-            },
-            ..Default::default()
-        };
-        let now = convert::time_or_now(now, "now")?;
+        req.allowed_privileged_groups = allow_privileged_groups.map(|a| a.0).unwrap_or_default();
+        let cluster = KubeconfigCluster::new(
+            cluster_name.as_ref().map(|c| c.0.as_str()),
+            &server.0,
+            ca_bundle.as_ref().map(|b| b.0.as_str()),
+        )?;
+        let now = self::now(now);
         let creds = py.detach(|| self.inner.issue_user(&req, &cluster, now))?;
-        crate::csr::user_credentials(py, creds)
+        UserCredentials::wrap(py, creds)
     }
 
     /// Renews `certificate` under this CA: same subject, SANs and usages, new serial and
@@ -568,26 +455,17 @@ impl CertificateAuthority {
     fn renew(
         &self,
         py: Python<'_>,
-        certificate: &Bound<'_, PyAny>,
-        key: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        certificate: CertArg,
+        key: Option<Parsed<KeyChoice>>,
+        validity: Option<Delta>,
+        now: Option<Time>,
     ) -> Result<(Certificate, Option<PrivateKey>)> {
-        let old = certificate_arg(certificate, "certificate")?;
-        let choice = match convert::given(key) {
-            None => kpki_core::KeyChoice::Keep,
-            Some(k) => match convert::string(k, "key")?.as_str() {
-                "keep" => kpki_core::KeyChoice::Keep,
-                "rotate" => kpki_core::KeyChoice::Rotate,
-                other => kpki_core::KeyChoice::RotateTo(other.parse()?),
-            },
-        };
-        let validity = convert::opt_duration(validity, "validity")?;
-        let now = convert::time_or_now(now, "now")?;
-        let r = py.detach(|| self.inner.renew(&old, choice, validity, now))?;
+        let choice = key.map(|k| k.0).unwrap_or_default();
+        let (validity, now) = (validity.map(|v| v.0), self::now(now));
+        let r = py.detach(|| self.inner.renew(&certificate.0, choice, validity, now))?;
         Ok((
             Certificate::wrap(r.certificate)?,
-            r.new_key.map(PrivateKey::wrap),
+            r.new_key.map(|inner| PrivateKey { inner }),
         ))
     }
 
@@ -598,28 +476,24 @@ impl CertificateAuthority {
     fn rotate(
         &self,
         py: Python<'_>,
-        algorithm: Option<&Bound<'_, PyAny>>,
-        validity: Option<&Bound<'_, PyAny>>,
-        now: Option<&Bound<'_, PyAny>>,
+        algorithm: Option<Parsed<KeyAlgorithm>>,
+        validity: Option<Delta>,
+        now: Option<Time>,
     ) -> Result<CertificateAuthority> {
-        let alg = convert::parsed_or(algorithm, "algorithm", self.inner.public_key().algorithm())?;
-        let validity = convert::opt_duration(validity, "validity")?;
-        let now = convert::time_or_now(now, "now")?;
-        let inner = py.detach(|| self.inner.rotate(alg, validity, now))?;
-        Ok(CertificateAuthority { inner })
+        let (algorithm, validity, now) = (
+            algorithm.map(|a| a.0),
+            validity.map(|v| v.0),
+            self::now(now),
+        );
+        let inner = py.detach(|| self.inner.rotate(algorithm, validity, now))?;
+        Ok(wrap(inner))
     }
 
     /// Checks that `certificate` was issued by this CA and is valid at `now`; raises
     /// `VerificationError` otherwise.
     #[pyo3(signature = (certificate, now = None))]
-    fn verify_issued(
-        &self,
-        certificate: &Bound<'_, PyAny>,
-        now: Option<&Bound<'_, PyAny>>,
-    ) -> Result<()> {
-        let cert = certificate_arg(certificate, "certificate")?;
-        let now: SystemTime = convert::time_or_now(now, "now")?;
-        Ok(self.inner.verify_issued(&cert, now)?)
+    fn verify_issued(&self, certificate: CertArg, now: Option<Time>) -> Result<()> {
+        Ok(self.inner.verify_issued(&certificate.0, self::now(now))?)
     }
 
     /// The CA certificate.
@@ -649,7 +523,7 @@ impl CertificateAuthority {
     fn private_key(&self) -> Option<PrivateKey> {
         self.inner
             .private_key()
-            .map(|k| PrivateKey::wrap(k.clone()))
+            .map(|k| PrivateKey { inner: k.clone() })
     }
 
     /// Whether this CA can issue (it has a key or a signer).
@@ -660,8 +534,8 @@ impl CertificateAuthority {
 
     /// The CA's CN.
     #[getter]
-    fn common_name(&self) -> String {
-        self.inner.common_name().to_owned()
+    fn common_name(&self) -> &str {
+        self.inner.common_name()
     }
 
     /// The CA's public key.
@@ -674,21 +548,21 @@ impl CertificateAuthority {
 
     /// Start of the CA's validity.
     #[getter]
-    fn not_before<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        convert::to_datetime(py, self.inner.not_before())
+    fn not_before(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.inner.not_before())
     }
 
     /// End of the CA's validity.
     #[getter]
-    fn not_after<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        convert::to_datetime(py, self.inner.not_after())
+    fn not_after(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.inner.not_after())
     }
 
     fn __repr__(&self) -> String {
         format!(
             "<kpki.CertificateAuthority {:?} {} can_issue={}>",
             self.inner.common_name(),
-            self.inner.public_key().algorithm().name(),
+            self.inner.public_key().algorithm(),
             if self.inner.can_issue() {
                 "True"
             } else {
@@ -704,47 +578,41 @@ pub(crate) struct CaSource {
     pub(crate) inner: kpki_core::CaSource,
 }
 
+fn source(inner: kpki_core::CaSource) -> CaSource {
+    CaSource { inner }
+}
+
 #[pymethods]
 impl CaSource {
     /// Generate a self-signed root (the default for `kubernetes`, `etcd`, `front-proxy`).
     #[staticmethod]
     fn generate() -> CaSource {
-        CaSource {
-            inner: kpki_core::CaSource::Generate,
-        }
+        source(kpki_core::CaSource::Generate)
     }
 
     /// Generate an intermediate signed by `parent`.
     #[staticmethod]
-    fn intermediate_of(parent: &Bound<'_, PyAny>) -> Result<CaSource> {
-        Ok(CaSource {
-            inner: kpki_core::CaSource::IntermediateOf(ca_arg(parent, "parent")?),
-        })
+    fn intermediate_of(parent: CaArg) -> CaSource {
+        source(kpki_core::CaSource::IntermediateOf(parent.0))
     }
 
     /// Use this CA (loaded from PEM, or signing through a callback).
     #[staticmethod]
-    fn provided(ca: &Bound<'_, PyAny>) -> Result<CaSource> {
-        Ok(CaSource {
-            inner: kpki_core::CaSource::Provided(ca_arg(ca, "ca")?),
-        })
+    fn provided(ca: CaArg) -> CaSource {
+        source(kpki_core::CaSource::Provided(ca.0))
     }
 
     /// An external CA: only its certificate; the certificates it signs must be supplied
     /// (`ClusterSpec(supplied={...})`).
     #[staticmethod]
-    fn external(certificate: &Bound<'_, PyAny>) -> Result<CaSource> {
-        Ok(CaSource {
-            inner: kpki_core::CaSource::External(certificate_arg(certificate, "certificate")?),
-        })
+    fn external(certificate: CertArg) -> CaSource {
+        source(kpki_core::CaSource::External(certificate.0))
     }
 
     /// Share another role's CA (`kubernetes`, `etcd`, `front-proxy`, `client`, `kubelet`).
     #[staticmethod]
-    fn same_as(role: &Bound<'_, PyAny>) -> Result<CaSource> {
-        Ok(CaSource {
-            inner: kpki_core::CaSource::SameAs(convert::parsed(role, "role")?),
-        })
+    fn same_as(role: Parsed<kpki_core::CaRole>) -> CaSource {
+        source(kpki_core::CaSource::SameAs(role.0))
     }
 
     fn __repr__(&self) -> String {
@@ -757,48 +625,59 @@ impl CaSource {
                 format!("CaSource.provided(<CA {:?}>)", ca.common_name())
             }
             kpki_core::CaSource::External(_) => "CaSource.external(<certificate>)".into(),
-            kpki_core::CaSource::SameAs(r) => format!("CaSource.same_as({:?})", r.to_string()),
+            kpki_core::CaSource::SameAs(r) => format!("CaSource.same_as({:?})", r.name()),
         }
     }
 }
 
 /// A CA source argument: `CaSource`, a `CertificateAuthority` (provided), a certificate
-/// (external), or a role name (shared).
-pub(crate) fn ca_source_arg(obj: &Bound<'_, PyAny>, name: &str) -> Result<kpki_core::CaSource> {
-    if let Ok(s) = obj.cast::<CaSource>() {
-        return Ok(s.get().inner.clone());
-    }
-    if let Ok(c) = obj.cast::<CertificateAuthority>() {
-        return Ok(kpki_core::CaSource::Provided(c.get().inner.clone()));
-    }
-    if obj.cast::<pyo3::types::PyString>().is_ok() {
-        let s = convert::string(obj, name)?;
-        if s == "generate" {
-            return Ok(kpki_core::CaSource::Generate);
+/// (external), or a name the core reads (`generate`, or a role to share).
+pub(crate) struct CaSourceArg(pub(crate) kpki_core::CaSource);
+
+impl<'py> FromPyObject<'_, 'py> for CaSourceArg {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = obj.cast::<CaSource>() {
+            return Ok(CaSourceArg(s.get().inner.clone()));
         }
-        return Ok(kpki_core::CaSource::SameAs(s.parse()?));
+        if let Ok(c) = obj.cast::<CertificateAuthority>() {
+            return Ok(CaSourceArg(kpki_core::CaSource::Provided(
+                c.get().inner.clone(),
+            )));
+        }
+        if obj.cast::<PyString>().is_ok() {
+            return Ok(CaSourceArg(obj.extract::<Parsed<kpki_core::CaSource>>()?.0));
+        }
+        if obj.cast::<Certificate>().is_ok() || obj.hasattr("tbs_certificate_bytes")? {
+            return Ok(CaSourceArg(kpki_core::CaSource::External(
+                obj.extract::<CertArg>()?.0,
+            )));
+        }
+        Err(wrong_type(
+            "kpki.CaSource, kpki.CertificateAuthority, a certificate or a role name",
+            &obj,
+        )
+        .into())
     }
-    if obj.cast::<Certificate>().is_ok() || obj.hasattr("tbs_certificate_bytes")? {
-        return Ok(kpki_core::CaSource::External(certificate_arg(obj, name)?));
+}
+
+/// A certificate of a trust bundle: a CA (its certificate) or anything [`CertArg`] takes.
+pub(crate) struct BundleEntry(kpki_core::Certificate);
+
+impl<'py> FromPyObject<'_, 'py> for BundleEntry {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        match obj.cast::<CertificateAuthority>() {
+            Ok(ca) => Ok(BundleEntry(ca.get().inner.certificate().clone())),
+            Err(_) => Ok(BundleEntry(obj.extract::<CertArg>()?.0)),
+        }
     }
-    Err(wrong_type(
-        name,
-        "kpki.CaSource, kpki.CertificateAuthority, a certificate or a role name",
-        obj,
-    ))
 }
 
 /// A PEM trust bundle of `cas` (CAs or certificates), in order, each once: what to put
 /// in `ca.crt` and kubeconfigs during a CA rotation.
 #[pyfunction]
-pub(crate) fn trust_bundle(cas: &Bound<'_, PyAny>) -> Result<String> {
-    let certs = convert::items(cas, "cas", "a list of CAs or certificates")?
-        .iter()
-        .map(|c| match c.cast::<CertificateAuthority>() {
-            Ok(ca) => Ok(ca.get().inner.certificate().clone()),
-            Err(_) => certificate_arg(c, "cas[]"),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let refs: Vec<&kpki_core::Certificate> = certs.iter().collect();
-    Ok(kpki_core::trust_bundle(&refs))
+pub(crate) fn trust_bundle(cas: List<BundleEntry>) -> String {
+    let refs: Vec<&kpki_core::Certificate> = cas.0.iter().map(|c| &c.0).collect();
+    kpki_core::trust_bundle(&refs)
 }

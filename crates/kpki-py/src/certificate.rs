@@ -1,11 +1,14 @@
-//! `kpki.Certificate`: an X.509 certificate with its parsed fields as attributes.
+//! `kpki.Certificate`: an X.509 certificate with its parsed fields as attributes, and
+//! the arguments that take one or several.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyInt, PyList, PyString};
 
-use crate::convert::{self, Encoded};
+use crate::args::{
+    Bytes, Encoded, Text, bytes_of, cryptography_der, datetime, hash_bytes, ip_list,
+};
 use crate::errors::{Error, Result, wrong_type};
-use crate::key::{PublicKey, hash_bytes};
+use crate::public_key::PublicKey;
 
 /// An X.509 certificate. Immutable; its fields are attributes (`subject_common_name`,
 /// `organizations`, `dns_names`, `ip_addresses`, `not_after`, `extended_key_usages`, ...).
@@ -16,96 +19,95 @@ pub(crate) struct Certificate {
 }
 
 impl Certificate {
+    /// Wraps a core certificate, reading its fields once.
     pub(crate) fn wrap(c: kpki_core::Certificate) -> Result<Certificate> {
         let info = c.info()?;
         Ok(Certificate { inner: c, info })
     }
 }
 
+fn is_cryptography_certificate(obj: &Borrowed<'_, '_, PyAny>) -> PyResult<bool> {
+    obj.hasattr("tbs_certificate_bytes")
+}
+
+const CERTIFICATE_EXPECTED: &str =
+    "kpki.Certificate, PEM str/bytes, DER bytes or a cryptography.x509.Certificate";
+
 /// A certificate argument: `kpki.Certificate`, PEM `str`/`bytes`, DER `bytes`, or a
 /// `cryptography.x509.Certificate`.
-pub(crate) fn certificate_arg(
-    obj: &Bound<'_, PyAny>,
-    name: &str,
-) -> Result<kpki_core::Certificate> {
-    if let Ok(c) = obj.cast::<Certificate>() {
-        return Ok(c.get().inner.clone());
-    }
-    if obj.hasattr("tbs_certificate_bytes")? {
-        return from_cryptography(obj);
-    }
-    let what = format!("argument {name:?}");
-    match convert::pem_or_der(obj, name).map_err(|_| {
-        wrong_type(
-            name,
-            "kpki.Certificate, PEM str/bytes, DER bytes or a cryptography.x509.Certificate",
-            obj,
-        )
-    })? {
-        Encoded::Pem(pem) => Ok(kpki_core::Certificate::from_pem_named(&pem, &what)?),
-        Encoded::Der(der) => Ok(kpki_core::Certificate::from_der(&der)?),
-    }
-}
+pub(crate) struct CertArg(pub(crate) kpki_core::Certificate);
 
-/// A list of certificates: a PEM bundle (`str`/`bytes`) or an iterable of anything
-/// [`certificate_arg`] takes.
-pub(crate) fn certificates_arg(
-    obj: &Bound<'_, PyAny>,
-    name: &str,
-) -> Result<Vec<kpki_core::Certificate>> {
-    if obj.cast::<Certificate>().is_ok() || obj.hasattr("tbs_certificate_bytes")? {
-        return Ok(vec![certificate_arg(obj, name)?]);
-    }
-    if obj.cast::<pyo3::types::PyString>().is_ok() || convert::bytes_of(obj).is_some() {
-        if let Encoded::Pem(pem) = convert::pem_or_der(obj, name)? {
-            return Ok(kpki_core::Certificate::chain_from_pem(
-                &pem,
-                &format!("argument {name:?}"),
-            )?);
+impl<'py> FromPyObject<'_, 'py> for CertArg {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(c) = obj.cast::<Certificate>() {
+            return Ok(CertArg(c.get().inner.clone()));
         }
-        return Ok(vec![certificate_arg(obj, name)?]);
+        let bytes = if is_cryptography_certificate(&obj)? {
+            cryptography_der(&obj)?
+        } else {
+            match obj.extract::<Encoded>() {
+                Ok(e) => e.0,
+                Err(_) => return Err(wrong_type(CERTIFICATE_EXPECTED, &obj).into()),
+            }
+        };
+        kpki_core::Certificate::load(&bytes, "the given certificate")
+            .map(CertArg)
+            .map_err(|e| Error::Core(e).into())
     }
-    convert::items(obj, name, "a PEM bundle or a list of certificates")?
-        .iter()
-        .map(|c| certificate_arg(c, &format!("{name}[]")))
-        .collect()
 }
 
-fn from_cryptography(obj: &Bound<'_, PyAny>) -> Result<kpki_core::Certificate> {
-    let encoding = obj
-        .py()
-        .import("cryptography.hazmat.primitives.serialization")?
-        .getattr("Encoding")?
-        .getattr("DER")?;
-    let der = obj.call_method1("public_bytes", (encoding,))?;
-    Ok(kpki_core::Certificate::from_der(&convert::binary(
-        &der,
-        "public_bytes()",
-    )?)?)
+/// A list of certificates: a PEM bundle (`str`/`bytes`), one certificate, or an iterable
+/// of anything [`CertArg`] takes.
+pub(crate) struct CertsArg(pub(crate) Vec<kpki_core::Certificate>);
+
+impl<'py> FromPyObject<'_, 'py> for CertsArg {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if obj.cast::<Certificate>().is_ok() || is_cryptography_certificate(&obj)? {
+            return Ok(CertsArg(vec![obj.extract::<CertArg>()?.0]));
+        }
+        if obj.cast::<PyString>().is_ok() || bytes_of(&obj).is_some() {
+            let Encoded(bytes) = obj.extract()?;
+            return kpki_core::Certificate::load_chain(&bytes, "the given certificates")
+                .map(CertsArg)
+                .map_err(|e| Error::Core(e).into());
+        }
+        let iter = obj
+            .try_iter()
+            .map_err(|_| PyErr::from(wrong_type("a PEM bundle or a list of certificates", &obj)))?;
+        iter.map(|c| Ok(c?.extract::<CertArg>()?.0))
+            .collect::<PyResult<_>>()
+            .map(CertsArg)
+    }
+}
+
+fn cryptography_x509(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    py.import("cryptography.x509").map_err(|e| {
+        pyo3::exceptions::PyImportError::new_err(format!(
+            "this conversion needs the `cryptography` package (pip install cryptography): {e}"
+        ))
+    })
 }
 
 #[pymethods]
 impl Certificate {
     /// Loads the first `CERTIFICATE` block of PEM text (`str` or `bytes`).
     #[staticmethod]
-    fn from_pem(pem: &Bound<'_, PyAny>) -> Result<Certificate> {
-        let pem = convert::text(pem, "pem")?;
-        Certificate::wrap(kpki_core::Certificate::from_pem(&pem)?)
+    fn from_pem(pem: Text) -> Result<Certificate> {
+        Certificate::wrap(kpki_core::Certificate::from_pem(&pem.0)?)
     }
 
     /// Loads DER.
     #[staticmethod]
-    fn from_der(der: &Bound<'_, PyAny>) -> Result<Certificate> {
-        Certificate::wrap(kpki_core::Certificate::from_der(&convert::binary(
-            der, "der",
-        )?)?)
+    fn from_der(der: Bytes) -> Result<Certificate> {
+        Certificate::wrap(kpki_core::Certificate::from_der(&der.0)?)
     }
 
     /// Every `CERTIFICATE` block of a PEM bundle, in order.
     #[staticmethod]
-    fn list_from_pem(pem: &Bound<'_, PyAny>) -> Result<Vec<Certificate>> {
-        let pem = convert::text(pem, "pem")?;
-        kpki_core::Certificate::chain_from_pem(&pem, "argument \"pem\"")?
+    fn list_from_pem(pem: Text) -> Result<Vec<Certificate>> {
+        kpki_core::Certificate::chain_from_pem(&pem.0)?
             .into_iter()
             .map(Certificate::wrap)
             .collect()
@@ -114,27 +116,19 @@ impl Certificate {
     /// Converts a `cryptography.x509.Certificate` (through DER: the bytes are kept).
     #[staticmethod]
     fn from_cryptography(certificate: &Bound<'_, PyAny>) -> Result<Certificate> {
-        if !certificate.hasattr("tbs_certificate_bytes")? {
-            return Err(wrong_type(
-                "certificate",
-                "a cryptography.x509.Certificate",
-                certificate,
-            ));
+        let obj = certificate.as_borrowed();
+        if !is_cryptography_certificate(&obj)? {
+            return Err(wrong_type("a cryptography.x509.Certificate", &obj));
         }
-        Certificate::wrap(from_cryptography(certificate)?)
+        Certificate::wrap(kpki_core::Certificate::from_der(&cryptography_der(&obj)?)?)
     }
 
     /// The certificate as a `cryptography.x509.Certificate` (same DER bytes).
-    fn to_cryptography<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        let x509 = py.import("cryptography.x509").map_err(|e| {
-            Error::Py(pyo3::exceptions::PyImportError::new_err(format!(
-                "this conversion needs the `cryptography` package (pip install cryptography): {e}"
-            )))
-        })?;
-        Ok(x509.call_method1(
+    fn to_cryptography<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        cryptography_x509(py)?.call_method1(
             "load_der_x509_certificate",
             (PyBytes::new(py, self.inner.der()),),
-        )?)
+        )
     }
 
     /// One `CERTIFICATE` PEM block (64-column base64, LF line ends).
@@ -149,8 +143,8 @@ impl Certificate {
 
     /// The subject's CN (the Kubernetes user), or `None`.
     #[getter]
-    fn subject_common_name(&self) -> Option<String> {
-        self.info.subject_common_name.clone()
+    fn subject_common_name(&self) -> Option<&str> {
+        self.info.subject_common_name.as_deref()
     }
 
     /// The subject's O values (the Kubernetes groups), in order.
@@ -167,15 +161,15 @@ impl Certificate {
 
     /// The issuer's CN, or `None`.
     #[getter]
-    fn issuer_common_name(&self) -> Option<String> {
-        self.info.issuer_common_name.clone()
+    fn issuer_common_name(&self) -> Option<&str> {
+        self.info.issuer_common_name.as_deref()
     }
 
     /// The serial number.
     #[getter]
-    fn serial_number<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        let int = py.get_type::<pyo3::types::PyInt>();
-        Ok(int.call_method1("from_bytes", (PyBytes::new(py, &self.info.serial), "big"))?)
+    fn serial_number<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.get_type::<PyInt>()
+            .call_method1("from_bytes", (PyBytes::new(py, &self.info.serial), "big"))
     }
 
     /// The serial number as upper-case hex (as `openssl x509 -serial` prints it).
@@ -186,14 +180,14 @@ impl Certificate {
 
     /// Start of validity (aware UTC `datetime`).
     #[getter]
-    fn not_before<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        convert::to_datetime(py, self.info.not_before)
+    fn not_before(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.info.not_before)
     }
 
     /// End of validity (aware UTC `datetime`).
     #[getter]
-    fn not_after<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        convert::to_datetime(py, self.info.not_after)
+    fn not_after(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.info.not_after)
     }
 
     /// DNS name SANs.
@@ -204,8 +198,8 @@ impl Certificate {
 
     /// IP address SANs, as `ipaddress` objects.
     #[getter]
-    fn ip_addresses<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyList>> {
-        ip_list(py, &self.info.ip_addresses)
+    fn ip_addresses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        ip_list(py, self.info.ip_addresses.iter().copied())
     }
 
     /// Email SANs.
@@ -281,8 +275,8 @@ impl Certificate {
 
     /// The signature algorithm's dotted OID.
     #[getter]
-    fn signature_algorithm_oid(&self) -> String {
-        self.info.signature_algorithm_oid.clone()
+    fn signature_algorithm_oid(&self) -> &str {
+        &self.info.signature_algorithm_oid
     }
 
     /// Whether subject = issuer.
@@ -293,9 +287,8 @@ impl Certificate {
 
     /// Checks that `issuer` signed this certificate (names and signature); raises
     /// `VerificationError` if not.
-    fn verify_issued_by(&self, issuer: &Bound<'_, PyAny>) -> Result<()> {
-        let issuer = certificate_arg(issuer, "issuer")?;
-        Ok(self.inner.verify_issued_by(&issuer)?)
+    fn verify_issued_by(&self, issuer: CertArg) -> Result<()> {
+        Ok(self.inner.verify_issued_by(&issuer.0)?)
     }
 
     fn __repr__(&self) -> String {
@@ -308,25 +301,12 @@ impl Certificate {
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        match other.cast::<Certificate>() {
-            Ok(o) => self.inner == o.get().inner,
-            Err(_) => false,
-        }
+        other
+            .cast::<Certificate>()
+            .is_ok_and(|o| self.inner == o.get().inner)
     }
 
     fn __hash__(&self) -> u64 {
         hash_bytes(self.inner.der())
     }
-}
-
-/// IP addresses as a list of `ipaddress` objects.
-pub(crate) fn ip_list<'py>(
-    py: Python<'py>,
-    ips: &[std::net::IpAddr],
-) -> Result<Bound<'py, PyList>> {
-    let list = PyList::empty(py);
-    for ip in ips {
-        list.append(ip.into_pyobject(py)?)?;
-    }
-    Ok(list)
 }

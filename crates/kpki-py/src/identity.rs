@@ -2,9 +2,9 @@
 
 use pyo3::prelude::*;
 
-use crate::convert;
-use crate::errors::Result;
-use kpki_core::Compatibility;
+use crate::args::{Parsed, Str, Strs};
+use crate::errors::{Result, wrong_type};
+use kpki_core::{Compatibility, NodeName};
 
 /// A certificate subject as Kubernetes reads it: CN is the user, each O a group.
 /// Only CN and O are ever written.
@@ -17,29 +17,25 @@ pub(crate) struct Identity {
     pub(crate) inner: kpki_core::Identity,
 }
 
-impl Identity {
-    fn wrap(inner: kpki_core::Identity) -> Identity {
-        Identity { inner }
-    }
-}
-
 /// An identity argument (only `kpki.Identity`).
-pub(crate) fn identity_arg(obj: &Bound<'_, PyAny>, name: &str) -> Result<kpki_core::Identity> {
-    match obj.cast::<Identity>() {
-        Ok(i) => Ok(i.get().inner.clone()),
-        Err(_) => Err(crate::errors::wrong_type(name, "kpki.Identity", obj)),
+pub(crate) struct IdentityArg(pub(crate) kpki_core::Identity);
+
+impl<'py> FromPyObject<'_, 'py> for IdentityArg {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        match obj.cast::<Identity>() {
+            Ok(i) => Ok(IdentityArg(i.get().inner.clone())),
+            Err(_) => Err(wrong_type("kpki.Identity", &obj).into()),
+        }
     }
 }
 
-fn compat(obj: Option<&Bound<'_, PyAny>>) -> Result<Compatibility> {
-    convert::parsed_or(obj, "compatibility", Compatibility::Current)
+fn wrap(inner: kpki_core::Identity) -> Identity {
+    Identity { inner }
 }
 
-fn groups(obj: Option<&Bound<'_, PyAny>>, name: &str) -> Result<Vec<String>> {
-    match convert::given(obj) {
-        Some(o) => convert::strings(o, name),
-        None => Ok(Vec::new()),
-    }
+fn compat(c: Option<Parsed<Compatibility>>) -> Compatibility {
+    c.map(|c| c.0).unwrap_or_default()
 }
 
 #[pymethods]
@@ -47,29 +43,23 @@ impl Identity {
     /// Any subject: CN plus organizations (one O each, order kept, duplicates dropped).
     #[new]
     #[pyo3(signature = (common_name, organizations = None))]
-    fn new(
-        common_name: &Bound<'_, PyAny>,
-        organizations: Option<&Bound<'_, PyAny>>,
-    ) -> Result<Identity> {
-        let cn = convert::string(common_name, "common_name")?;
-        let orgs = groups(organizations, "organizations")?;
-        Ok(Identity::wrap(kpki_core::Identity::new(cn, orgs)?))
+    fn new(common_name: Str, organizations: Option<Strs>) -> Result<Identity> {
+        let orgs = organizations.map(|o| o.0).unwrap_or_default();
+        Ok(wrap(kpki_core::Identity::new(common_name.0, orgs)?))
     }
 
     /// A cluster user: CN = `name`, O = `groups`.
     #[staticmethod]
     #[pyo3(signature = (name, groups = None))]
-    fn user(name: &Bound<'_, PyAny>, groups: Option<&Bound<'_, PyAny>>) -> Result<Identity> {
-        let name = convert::string(name, "name")?;
-        let groups = self::groups(groups, "groups")?;
-        Ok(Identity::wrap(kpki_core::Identity::user(name, groups)?))
+    fn user(name: Str, groups: Option<Strs>) -> Result<Identity> {
+        let groups = groups.map(|g| g.0).unwrap_or_default();
+        Ok(wrap(kpki_core::Identity::user(name.0, groups)?))
     }
 
     /// A kubelet: CN `system:node:<node>`, O `system:nodes`.
     #[staticmethod]
-    fn node(node_name: &Bound<'_, PyAny>) -> Result<Identity> {
-        let node: kpki_core::NodeName = convert::parsed(node_name, "node_name")?;
-        Ok(Identity::wrap(kpki_core::Identity::node(&node)))
+    fn node(node_name: Parsed<NodeName>) -> Identity {
+        wrap(kpki_core::Identity::node(&node_name.0))
     }
 
     /// A control-plane component by name: `kube-apiserver`, `kube-controller-manager`,
@@ -79,77 +69,69 @@ impl Identity {
     /// groups where kubeadm versions differ.
     #[staticmethod]
     #[pyo3(signature = (name, compatibility = None))]
-    fn component(
-        name: &Bound<'_, PyAny>,
-        compatibility: Option<&Bound<'_, PyAny>>,
-    ) -> Result<Identity> {
-        let name = convert::string(name, "name")?;
-        Ok(Identity::wrap(kpki_core::Identity::component(
-            &name,
-            compat(compatibility)?,
+    fn component(name: Str, compatibility: Option<Parsed<Compatibility>>) -> Result<Identity> {
+        Ok(wrap(kpki_core::Identity::component(
+            &name.0,
+            compat(compatibility),
         )?))
     }
 
     /// `system:kube-controller-manager`.
     #[staticmethod]
     fn kube_controller_manager() -> Identity {
-        Identity::wrap(kpki_core::Identity::kube_controller_manager())
+        wrap(kpki_core::Identity::kube_controller_manager())
     }
 
     /// `system:kube-scheduler`.
     #[staticmethod]
     fn kube_scheduler() -> Identity {
-        Identity::wrap(kpki_core::Identity::kube_scheduler())
+        wrap(kpki_core::Identity::kube_scheduler())
     }
 
     /// `system:kube-proxy`.
     #[staticmethod]
     fn kube_proxy() -> Identity {
-        Identity::wrap(kpki_core::Identity::kube_proxy())
+        wrap(kpki_core::Identity::kube_proxy())
     }
 
     /// admin.conf's user: `kubernetes-admin` in `kubeadm:cluster-admins`
     /// (`system:masters` with `compatibility="kubeadm-1.28"`).
     #[staticmethod]
     #[pyo3(signature = (compatibility = None))]
-    fn admin(compatibility: Option<&Bound<'_, PyAny>>) -> Result<Identity> {
-        Ok(Identity::wrap(kpki_core::Identity::admin(compat(
-            compatibility,
-        )?)))
+    fn admin(compatibility: Option<Parsed<Compatibility>>) -> Identity {
+        wrap(kpki_core::Identity::admin(compat(compatibility)))
     }
 
     /// super-admin.conf's user: `kubernetes-super-admin` in `system:masters`.
     #[staticmethod]
     fn super_admin() -> Identity {
-        Identity::wrap(kpki_core::Identity::super_admin())
+        wrap(kpki_core::Identity::super_admin())
     }
 
     /// The API server's serving identity, `kube-apiserver`.
     #[staticmethod]
     fn kube_apiserver() -> Identity {
-        Identity::wrap(kpki_core::Identity::kube_apiserver())
+        wrap(kpki_core::Identity::kube_apiserver())
     }
 
     /// etcd's server/peer identity: CN = the node name.
     #[staticmethod]
-    fn etcd_member(node_name: &Bound<'_, PyAny>) -> Result<Identity> {
-        let node: kpki_core::NodeName = convert::parsed(node_name, "node_name")?;
-        Ok(Identity::wrap(kpki_core::Identity::etcd_member(&node)))
+    fn etcd_member(node_name: Parsed<NodeName>) -> Identity {
+        wrap(kpki_core::Identity::etcd_member(&node_name.0))
     }
 
     /// A CA's subject: CN only.
     #[staticmethod]
-    fn certificate_authority(common_name: &Bound<'_, PyAny>) -> Result<Identity> {
-        let cn = convert::string(common_name, "common_name")?;
-        Ok(Identity::wrap(kpki_core::Identity::certificate_authority(
-            cn,
+    fn certificate_authority(common_name: Str) -> Result<Identity> {
+        Ok(wrap(kpki_core::Identity::certificate_authority(
+            common_name.0,
         )?))
     }
 
     /// The CN (the Kubernetes user name).
     #[getter]
-    fn common_name(&self) -> String {
-        self.inner.common_name().to_owned()
+    fn common_name(&self) -> &str {
+        self.inner.common_name()
     }
 
     /// The O values (the Kubernetes groups), in order.
@@ -174,10 +156,9 @@ impl Identity {
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        match other.cast::<Identity>() {
-            Ok(o) => self.inner == o.get().inner,
-            Err(_) => false,
-        }
+        other
+            .cast::<Identity>()
+            .is_ok_and(|o| self.inner == o.get().inner)
     }
 
     fn __hash__(&self) -> u64 {

@@ -2,8 +2,11 @@
 //!
 //! The extension module `kpki._kpki`, re-exported by the `kpki` package
 //! (`python/kpki/__init__.py`). A thin skin over `kpki-core`: every class wraps a core
-//! value, every argument is read once at the edge (`convert`), every core error is
-//! mapped in one place (`errors`), and nothing here decides what a certificate holds.
+//! value, every argument is a typed conversion (`args`: one Python shape in, one core
+//! value out, parsed by the core's own `FromStr`), every core error is mapped onto the
+//! exceptions of `kpki/exceptions.py` in one place (`errors`), and every default,
+//! validation and choice is the core's: a method converts its arguments, makes one core
+//! call and converts the result.
 //!
 //! - Values in and out are Python's own: PEM as `str` (bytes accepted), `datetime`
 //!   (aware UTC out; naive in is taken as UTC) and `timedelta`, `ipaddress` objects for
@@ -20,27 +23,30 @@
 
 use pyo3::prelude::*;
 
+mod args;
+mod authority;
 mod ca;
 mod certificate;
 mod cluster;
-mod convert;
 mod csr;
 mod errors;
 mod identity;
 mod key;
+mod kube_csr;
+mod kubeconfig;
+mod public_key;
 mod san;
 
 /// The `kpki._kpki` extension module.
 #[pymodule]
 fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(m)?;
     m.add_class::<key::PrivateKey>()?;
-    m.add_class::<key::PublicKey>()?;
+    m.add_class::<public_key::PublicKey>()?;
     m.add_class::<certificate::Certificate>()?;
     m.add_class::<identity::Identity>()?;
     m.add_class::<san::SubjectAltNames>()?;
     m.add_class::<san::ClusterNetwork>()?;
-    m.add_class::<ca::CertificateAuthority>()?;
+    m.add_class::<authority::CertificateAuthority>()?;
     m.add_class::<ca::CertifiedKey>()?;
     m.add_class::<ca::CaSource>()?;
     m.add_class::<cluster::ClusterSpec>()?;
@@ -49,11 +55,11 @@ fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cluster::LoadedPki>()?;
     m.add_class::<cluster::LoadedCertificate>()?;
     m.add_class::<cluster::ExpiryEntry>()?;
-    m.add_class::<cluster::Kubeconfig>()?;
+    m.add_class::<kubeconfig::Kubeconfig>()?;
     m.add_class::<csr::Csr>()?;
     m.add_class::<csr::SignerPolicy>()?;
-    m.add_class::<csr::KubeCsr>()?;
-    m.add_class::<csr::UserCredentials>()?;
+    m.add_class::<kube_csr::KubeCsr>()?;
+    m.add_class::<kubeconfig::UserCredentials>()?;
     m.add_function(wrap_pyfunction!(cluster::load, m)?)?;
     m.add_function(wrap_pyfunction!(ca::trust_bundle, m)?)?;
     m.add(
@@ -63,12 +69,18 @@ fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(|a| a.name())
             .collect::<Vec<_>>(),
     )?;
-    m.add("COMPATIBILITIES", cluster::compatibility_names())?;
+    m.add(
+        "COMPATIBILITIES",
+        kpki_core::Compatibility::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>(),
+    )?;
     m.add(
         "CA_ROLES",
         kpki_core::CaRole::ALL
             .iter()
-            .map(|r| r.to_string())
+            .map(|r| r.name())
             .collect::<Vec<_>>(),
     )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -4,10 +4,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::certificate::ip_list;
-use crate::convert;
+use crate::args::{Int, IpText, List, Parsed, SanText, Subnets, ip_list};
 use crate::errors::Result;
-use kpki_core::Compatibility;
+use kpki_core::{Compatibility, DnsName, Endpoint, NetworkField, NodeName};
 
 /// An ordered, de-duplicated set of DNS names and IP addresses (DNS names first, as
 /// certificates carry them). Every entry is validated: an invalid name raises
@@ -19,31 +18,29 @@ pub(crate) struct SubjectAltNames {
 
 /// A SAN list argument: `SubjectAltNames`, or an iterable of `str` (DNS name or IP) and
 /// `ipaddress` addresses.
-pub(crate) fn sans_arg(obj: &Bound<'_, PyAny>, name: &str) -> Result<kpki_core::SubjectAltNames> {
-    if let Ok(s) = obj.cast::<SubjectAltNames>() {
-        return Ok(s.get().inner.clone());
+pub(crate) struct SansArg(pub(crate) kpki_core::SubjectAltNames);
+
+impl<'py> FromPyObject<'_, 'py> for SansArg {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = obj.cast::<SubjectAltNames>() {
+            return Ok(SansArg(s.get().inner.clone()));
+        }
+        let List(texts) = obj.extract::<List<SanText>>()?;
+        Ok(SansArg(
+            kpki_core::SubjectAltNames::parse(texts.into_iter().map(|t| t.0))
+                .map_err(crate::errors::Error::Core)?,
+        ))
     }
-    let items = convert::items(
-        obj,
-        name,
-        "kpki.SubjectAltNames or a list of DNS names / IP addresses",
-    )?;
-    let texts = items
-        .iter()
-        .map(|i| convert::san_text(i, &format!("{name}[]")))
-        .collect::<Result<Vec<String>>>()?;
-    Ok(kpki_core::SubjectAltNames::parse(texts)?)
 }
 
-/// As [`sans_arg`], empty when absent or `None`.
-pub(crate) fn opt_sans(
-    obj: Option<&Bound<'_, PyAny>>,
-    name: &str,
-) -> Result<kpki_core::SubjectAltNames> {
-    match convert::given(obj) {
-        Some(o) => sans_arg(o, name),
-        None => Ok(kpki_core::SubjectAltNames::new()),
-    }
+/// The set given, or an empty one.
+pub(crate) fn sans_or_empty(sans: Option<SansArg>) -> kpki_core::SubjectAltNames {
+    sans.map(|s| s.0).unwrap_or_default()
+}
+
+fn wrap(inner: kpki_core::SubjectAltNames) -> SubjectAltNames {
+    SubjectAltNames { inner }
 }
 
 #[pymethods]
@@ -52,79 +49,66 @@ impl SubjectAltNames {
     /// `ipaddress` objects).
     #[new]
     #[pyo3(signature = (names = None))]
-    fn new(names: Option<&Bound<'_, PyAny>>) -> Result<SubjectAltNames> {
-        Ok(SubjectAltNames {
-            inner: opt_sans(names, "names")?,
-        })
+    fn new(names: Option<SansArg>) -> SubjectAltNames {
+        wrap(sans_or_empty(names))
     }
 
     /// The DNS names, in order.
     #[getter]
-    fn dns_names(&self) -> Vec<String> {
-        self.inner
-            .dns_names()
-            .iter()
-            .map(|d| d.as_str().to_owned())
-            .collect()
+    fn dns_names(&self) -> Vec<&str> {
+        self.inner.dns_names().iter().map(DnsName::as_str).collect()
     }
 
     /// The IP addresses (`ipaddress` objects), in order.
     #[getter]
-    fn ip_addresses<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyList>> {
-        ip_list(py, self.inner.ip_addresses())
+    fn ip_addresses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        ip_list(py, self.inner.ip_addresses().iter().copied())
     }
 
     /// Both sets together, with `other`'s names appended (duplicates dropped).
-    fn union(&self, other: &Bound<'_, PyAny>) -> Result<SubjectAltNames> {
-        let other = sans_arg(other, "other")?;
+    fn union(&self, other: SansArg) -> SubjectAltNames {
         let mut inner = self.inner.clone();
-        inner.extend(&other);
-        Ok(SubjectAltNames { inner })
+        inner.extend(&other.0);
+        wrap(inner)
     }
 
     fn __len__(&self) -> usize {
         self.inner.len()
     }
 
-    /// Every name as text (`DNS` names first, then IPs).
-    fn __iter__<'py>(slf: &Bound<'py, Self>) -> Result<Bound<'py, PyAny>> {
-        let list = PyList::empty(slf.py());
+    /// Every name (DNS names as `str` first, then IPs as `ipaddress` objects).
+    fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let list = PyList::empty(py);
         for d in slf.get().inner.dns_names() {
             list.append(d.as_str())?;
         }
         for ip in slf.get().inner.ip_addresses() {
-            list.append(ip.into_pyobject(slf.py())?)?;
+            list.append(ip.into_pyobject(py)?)?;
         }
         Ok(list.as_any().try_iter()?.into_any())
     }
 
     /// Whether `name` (text or `ipaddress` object) is in the set.
-    fn __contains__(&self, name: &Bound<'_, PyAny>) -> Result<bool> {
-        let text = convert::san_text(name, "name")?;
-        let wanted: kpki_core::SubjectAltName = match text.parse() {
-            Ok(s) => s,
-            Err(_) => return Ok(false),
-        };
-        Ok(self.inner.iter().any(|s| s == wanted))
+    fn __contains__(&self, name: SanText) -> bool {
+        name.0
+            .parse::<kpki_core::SubjectAltName>()
+            .is_ok_and(|wanted| self.inner.iter().any(|s| s == wanted))
     }
 
     fn __repr__(&self) -> String {
         let names: Vec<String> = self
             .inner
             .iter()
-            .map(|s| match s {
-                kpki_core::SubjectAltName::Dns(d) => format!("{:?}", d.as_str()),
-                kpki_core::SubjectAltName::Ip(ip) => format!("{:?}", ip.to_string()),
-            })
+            .map(|s| format!("{:?}", s.to_string()))
             .collect();
         format!("SubjectAltNames([{}])", names.join(", "))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        match other.cast::<SubjectAltNames>() {
-            Ok(o) => self.inner == o.get().inner,
-            Err(_) => false,
-        }
+        other
+            .cast::<SubjectAltNames>()
+            .is_ok_and(|o| self.inner == o.get().inner)
     }
 }
 
@@ -135,58 +119,8 @@ pub(crate) struct ClusterNetwork {
     pub(crate) inner: kpki_core::ClusterNetwork,
 }
 
-/// The keyword arguments shared by `ClusterNetwork(...)` and `ClusterSpec(...)`.
-pub(crate) struct NetworkArgs<'a, 'py> {
-    pub(crate) bind_port: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) control_plane_endpoint: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) service_subnets: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) dns_domain: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) apiserver_extra_sans: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) etcd_server_extra_sans: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) etcd_peer_extra_sans: Option<&'a Bound<'py, PyAny>>,
-}
-
-impl NetworkArgs<'_, '_> {
-    /// Applies every given argument to `net` (absent ones keep its value).
-    pub(crate) fn apply(&self, net: &mut kpki_core::ClusterNetwork) -> Result<()> {
-        if let Some(p) = convert::given(self.bind_port) {
-            net.bind_port = convert::integer(p, "bind_port")?;
-        }
-        if let Some(e) = convert::given(self.control_plane_endpoint) {
-            net.control_plane_endpoint = Some(convert::parsed(e, "control_plane_endpoint")?);
-        }
-        if let Some(s) = convert::given(self.service_subnets) {
-            if s.cast::<pyo3::types::PyString>().is_ok() {
-                // kubeadm's own spelling: comma-separated for dual-stack.
-                net.service_subnets = convert::string(s, "service_subnets")?
-                    .split(',')
-                    .map(|c| c.trim().parse())
-                    .collect::<std::result::Result<_, _>>()?;
-            } else {
-                net.service_subnets = convert::items(s, "service_subnets", "a list of CIDRs")?
-                    .iter()
-                    .map(|c| convert::cidr(c, "service_subnets[]"))
-                    .collect::<Result<_>>()?;
-            }
-        }
-        if let Some(d) = convert::given(self.dns_domain) {
-            net.dns_domain = convert::parsed(d, "dns_domain")?;
-        }
-        if let Some(s) = convert::given(self.apiserver_extra_sans) {
-            net.apiserver_extra_sans = sans_arg(s, "apiserver_extra_sans")?;
-        }
-        if let Some(s) = convert::given(self.etcd_server_extra_sans) {
-            net.etcd_server_extra_sans = sans_arg(s, "etcd_server_extra_sans")?;
-        }
-        if let Some(s) = convert::given(self.etcd_peer_extra_sans) {
-            net.etcd_peer_extra_sans = sans_arg(s, "etcd_peer_extra_sans")?;
-        }
-        Ok(())
-    }
-}
-
-fn compat(obj: Option<&Bound<'_, PyAny>>) -> Result<Compatibility> {
-    convert::parsed_or(obj, "compatibility", Compatibility::Current)
+fn compat(c: Option<Parsed<Compatibility>>) -> Compatibility {
+    c.map(|c| c.0).unwrap_or_default()
 }
 
 #[pymethods]
@@ -210,65 +144,63 @@ impl ClusterNetwork {
     ))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments.
     fn new(
-        node_name: &Bound<'_, PyAny>,
-        advertise_address: &Bound<'_, PyAny>,
-        bind_port: Option<&Bound<'_, PyAny>>,
-        control_plane_endpoint: Option<&Bound<'_, PyAny>>,
-        service_subnets: Option<&Bound<'_, PyAny>>,
-        dns_domain: Option<&Bound<'_, PyAny>>,
-        apiserver_extra_sans: Option<&Bound<'_, PyAny>>,
-        etcd_server_extra_sans: Option<&Bound<'_, PyAny>>,
-        etcd_peer_extra_sans: Option<&Bound<'_, PyAny>>,
+        node_name: Parsed<NodeName>,
+        advertise_address: IpText,
+        bind_port: Option<Int<u16>>,
+        control_plane_endpoint: Option<Parsed<Endpoint>>,
+        service_subnets: Option<Subnets>,
+        dns_domain: Option<Parsed<DnsName>>,
+        apiserver_extra_sans: Option<SansArg>,
+        etcd_server_extra_sans: Option<SansArg>,
+        etcd_peer_extra_sans: Option<SansArg>,
     ) -> Result<ClusterNetwork> {
-        let node: kpki_core::NodeName = convert::parsed(node_name, "node_name")?;
-        let addr = convert::ip(advertise_address, "advertise_address")?;
-        let mut inner = kpki_core::ClusterNetwork::new(node, addr);
-        NetworkArgs {
-            bind_port,
-            control_plane_endpoint,
-            service_subnets,
-            dns_domain,
-            apiserver_extra_sans,
-            etcd_server_extra_sans,
-            etcd_peer_extra_sans,
+        let address = advertise_address.parse(NetworkField::AdvertiseAddress)?;
+        let mut inner = kpki_core::ClusterNetwork::new(node_name.0, address)
+            .with_control_plane_endpoint(control_plane_endpoint.map(|e| e.0))
+            .with_apiserver_extra_sans(sans_or_empty(apiserver_extra_sans))
+            .with_etcd_server_extra_sans(sans_or_empty(etcd_server_extra_sans))
+            .with_etcd_peer_extra_sans(sans_or_empty(etcd_peer_extra_sans));
+        if let Some(p) = bind_port {
+            inner = inner.with_bind_port(p.0)?;
         }
-        .apply(&mut inner)?;
-        inner.validate()?;
+        if let Some(s) = service_subnets {
+            inner = inner.with_service_subnets(s.into_cidrs()?)?;
+        }
+        if let Some(d) = dns_domain {
+            inner = inner.with_dns_domain(d.0)?;
+        }
         Ok(ClusterNetwork { inner })
     }
 
     /// The node name.
     #[getter]
-    fn node_name(&self) -> String {
-        self.inner.node_name.as_str().to_owned()
+    fn node_name(&self) -> &str {
+        self.inner.node_name().as_str()
     }
 
     /// The advertise address (`ipaddress` object).
     #[getter]
-    fn advertise_address<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
-        Ok(self.inner.advertise_address.into_pyobject(py)?)
+    fn advertise_address<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.advertise_address().into_pyobject(py)
     }
 
     /// The API server's port.
     #[getter]
     fn bind_port(&self) -> u16 {
-        self.inner.bind_port
+        self.inner.bind_port()
     }
 
     /// The control-plane endpoint (`HOST[:PORT]`), or `None`.
     #[getter]
     fn control_plane_endpoint(&self) -> Option<String> {
-        self.inner
-            .control_plane_endpoint
-            .as_ref()
-            .map(|e| e.to_string())
+        self.inner.control_plane_endpoint().map(|e| e.to_string())
     }
 
     /// The service subnets, as CIDR text.
     #[getter]
     fn service_subnets(&self) -> Vec<String> {
         self.inner
-            .service_subnets
+            .service_subnets()
             .iter()
             .map(|c| c.to_string())
             .collect()
@@ -276,32 +208,26 @@ impl ClusterNetwork {
 
     /// The cluster DNS domain.
     #[getter]
-    fn dns_domain(&self) -> String {
-        self.inner.dns_domain.as_str().to_owned()
+    fn dns_domain(&self) -> &str {
+        self.inner.dns_domain().as_str()
     }
 
     /// Extra API server SANs.
     #[getter]
     fn apiserver_extra_sans(&self) -> SubjectAltNames {
-        SubjectAltNames {
-            inner: self.inner.apiserver_extra_sans.clone(),
-        }
+        wrap(self.inner.apiserver_extra_sans().clone())
     }
 
     /// Extra etcd server SANs.
     #[getter]
     fn etcd_server_extra_sans(&self) -> SubjectAltNames {
-        SubjectAltNames {
-            inner: self.inner.etcd_server_extra_sans.clone(),
-        }
+        wrap(self.inner.etcd_server_extra_sans().clone())
     }
 
     /// Extra etcd peer SANs.
     #[getter]
     fn etcd_peer_extra_sans(&self) -> SubjectAltNames {
-        SubjectAltNames {
-            inner: self.inner.etcd_peer_extra_sans.clone(),
-        }
+        wrap(self.inner.etcd_peer_extra_sans().clone())
     }
 
     /// kube-apiserver's SAN set: node name, `kubernetes`, `kubernetes.default`,
@@ -309,10 +235,8 @@ impl ClusterNetwork {
     /// each service subnet (only the first with `kubeadm-1.28`), the advertise address,
     /// extra IPs.
     #[pyo3(signature = (compatibility = None))]
-    fn apiserver_sans(&self, compatibility: Option<&Bound<'_, PyAny>>) -> Result<SubjectAltNames> {
-        Ok(SubjectAltNames {
-            inner: self.inner.apiserver_sans(compat(compatibility)?)?,
-        })
+    fn apiserver_sans(&self, compatibility: Option<Parsed<Compatibility>>) -> SubjectAltNames {
+        wrap(self.inner.apiserver_sans(compat(compatibility)))
     }
 
     /// The API server's service IPs (`ipaddress` objects).
@@ -320,27 +244,21 @@ impl ClusterNetwork {
     fn apiserver_service_ips<'py>(
         &self,
         py: Python<'py>,
-        compatibility: Option<&Bound<'py, PyAny>>,
-    ) -> Result<Bound<'py, PyList>> {
-        ip_list(
-            py,
-            &self.inner.apiserver_service_ips(compat(compatibility)?)?,
-        )
+        compatibility: Option<Parsed<Compatibility>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let ips = self.inner.apiserver_service_ips(compat(compatibility));
+        ip_list(py, ips.iter().copied())
     }
 
     /// etcd's server SANs: `localhost`, the node name, the advertise address, 127.0.0.1,
     /// ::1, extras.
     fn etcd_server_sans(&self) -> SubjectAltNames {
-        SubjectAltNames {
-            inner: self.inner.etcd_server_sans(),
-        }
+        wrap(self.inner.etcd_server_sans())
     }
 
     /// etcd's peer SANs.
     fn etcd_peer_sans(&self) -> SubjectAltNames {
-        SubjectAltNames {
-            inner: self.inner.etcd_peer_sans(),
-        }
+        wrap(self.inner.etcd_peer_sans())
     }
 
     /// The URL clients use for the API server (`https://<endpoint>` or
@@ -357,8 +275,8 @@ impl ClusterNetwork {
     fn __repr__(&self) -> String {
         format!(
             "ClusterNetwork({:?}, {:?})",
-            self.inner.node_name.as_str(),
-            self.inner.advertise_address.to_string()
+            self.inner.node_name().as_str(),
+            self.inner.advertise_address().to_string()
         )
     }
 }

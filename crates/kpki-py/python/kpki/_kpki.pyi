@@ -23,19 +23,6 @@ _CsrLike = Union["Csr", str, bytes, x509.CertificateSigningRequest]
 _CaSourceLike = Union["CaSource", "CertificateAuthority", "Certificate", x509.Certificate, str]
 
 __all__ = [
-    "KpkiError",
-    "InvalidInputError",
-    "InvalidTypeError",
-    "DecodeError",
-    "KeyMismatchError",
-    "NotACertificateAuthorityError",
-    "PolicyRefusedError",
-    "CaKeyUnavailableError",
-    "VerificationError",
-    "CryptoError",
-    "IoError",
-    "AlreadyExistsError",
-    "MissingFileError",
     "PrivateKey",
     "PublicKey",
     "Certificate",
@@ -69,20 +56,7 @@ KEY_ALGORITHMS: list[str]
 COMPATIBILITIES: list[str]
 CA_ROLES: list[str]
 
-# Exceptions. str(e) is kpki-core's message, naming the value or file at fault.
-class KpkiError(Exception): ...
-class InvalidInputError(KpkiError, ValueError): ...
-class InvalidTypeError(InvalidInputError, TypeError): ...
-class DecodeError(InvalidInputError): ...
-class KeyMismatchError(InvalidInputError): ...
-class NotACertificateAuthorityError(InvalidInputError): ...
-class PolicyRefusedError(KpkiError): ...
-class CaKeyUnavailableError(KpkiError): ...
-class VerificationError(KpkiError): ...
-class CryptoError(KpkiError): ...
-class IoError(KpkiError, OSError): ...
-class AlreadyExistsError(IoError, FileExistsError): ...
-class MissingFileError(IoError, FileNotFoundError): ...
+# The exceptions are defined in kpki/exceptions.py (the extension raises them).
 
 @final
 class PrivateKey:
@@ -419,9 +393,11 @@ class CaSource:
 class ClusterSpec:
     def __new__(
         cls,
-        node_name: str,
-        advertise_address: _Ip,
+        node_name: Optional[str] = None,
+        advertise_address: Optional[_Ip] = None,
         *,
+        kubeadm_config: Optional[_Pem] = None,
+        host_defaults: Optional[bool] = None,
         bind_port: Optional[int] = None,
         control_plane_endpoint: Optional[str] = None,
         service_subnets: Union[str, Sequence[_Cidr], None] = None,
@@ -440,17 +416,30 @@ class ClusterSpec:
         supplied: Optional[Mapping[str, CertifiedKey]] = None,
         service_account_key: Optional[_PrivateKeyLike] = None,
     ) -> ClusterSpec: ...
-    @staticmethod
+    @classmethod
     def from_kubeadm_config(
+        cls,
         config: _Pem,
         *,
         node_name: Optional[str] = None,
         advertise_address: Optional[_Ip] = None,
+        host_defaults: Optional[bool] = None,
+        bind_port: Optional[int] = None,
+        control_plane_endpoint: Optional[str] = None,
+        service_subnets: Union[str, Sequence[_Cidr], None] = None,
+        dns_domain: Optional[str] = None,
+        apiserver_extra_sans: Optional[_Sans] = None,
+        etcd_server_extra_sans: Optional[_Sans] = None,
+        etcd_peer_extra_sans: Optional[_Sans] = None,
         key_algorithm: Optional[str] = None,
         compatibility: Optional[str] = None,
+        ca_validity: Optional[datetime.timedelta] = None,
+        leaf_validity: Optional[datetime.timedelta] = None,
+        cluster_name: Optional[str] = None,
         workers: Optional[Sequence[str]] = None,
         kube_proxy: Optional[bool] = None,
         cas: Optional[Mapping[str, _CaSourceLike]] = None,
+        supplied: Optional[Mapping[str, CertifiedKey]] = None,
         service_account_key: Optional[_PrivateKeyLike] = None,
     ) -> ClusterSpec: ...
     def generate(self, now: Optional[datetime.datetime] = None) -> ClusterPki: ...
@@ -478,12 +467,14 @@ class ClusterSpec:
     @property
     def kube_proxy(self) -> bool: ...
     @property
-    def certificates_dir(self) -> Optional[pathlib.Path]: ...
+    def certificates_dir(self) -> pathlib.Path: ...
+    @property
+    def resolution(self) -> str: ...
     def certificate_names(self) -> list[str]: ...
 
 @final
 class ClusterPki:
-    def ca(self, role: str) -> Optional[CertificateAuthority]: ...
+    def ca(self, role: str) -> CertificateAuthority: ...
     @property
     def cas(self) -> dict[str, CertificateAuthority]: ...
     def certificate(self, name: str) -> Optional[CertifiedKey]: ...

@@ -1,5 +1,5 @@
 //! Every row of `SPEC.md` (the compatibility target: what kubeadm writes), asserted on
-//! `kpki init` output parsed by an independent X.509 implementation (RustCrypto's
+//! `kpki init`'s output (`KubeadmLayout::init`, the core call of every door) parsed by an independent X.509 implementation (RustCrypto's
 //! `x509-cert`), with chains checked by `rustls-webpki` and `openssl verify`, keys by
 //! `openssl pkey`, kubeconfigs by `kubectl`. Both profiles × RSA-2048 and ECDSA-P256,
 //! with SPEC.md's example inputs.
@@ -7,19 +7,17 @@
 //! The SPEC facts are copied below as data tables; a failure names its row.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::*;
 use der::asn1::ObjectIdentifier;
 use der::{Tag, Tagged as _};
 use kpki_core::{
     CaRequest, CaRole, CaSource, CertificateAuthority, ClusterSpec, Compatibility, KeyAlgorithm,
     KubeadmLayout, NodeName, PrivateKey, SubjectAltNames,
 };
+use kpki_verify_tests::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Profile {
@@ -28,11 +26,18 @@ enum Profile {
 }
 
 impl Profile {
-    fn cli_name(self) -> &'static str {
+    fn compat(self) -> Compatibility {
         match self {
-            Profile::Current => "current",
-            Profile::Kubeadm128 => "kubeadm-1.28",
+            Profile::Current => Compatibility::Current,
+            Profile::Kubeadm128 => Compatibility::Kubeadm128,
         }
+    }
+}
+
+fn key_algorithm(alg: Alg) -> KeyAlgorithm {
+    match alg {
+        Alg::Rsa2048 => KeyAlgorithm::Rsa2048,
+        Alg::EcdsaP256 => KeyAlgorithm::EcdsaP256,
     }
 }
 
@@ -509,7 +514,7 @@ fn check_ca(
         None => {}
     }
     r.check(
-        p.extension(common::OID_EKU).ok().flatten().is_none(),
+        p.extension(OID_EKU).ok().flatten().is_none(),
         "CA certificate",
         || format!("{}: has an EKU", row.row),
     );
@@ -521,7 +526,7 @@ fn check_ca(
         None => {}
     }
     r.check(
-        p.extension(common::OID_AKI).ok().flatten().is_none(),
+        p.extension(OID_AKI).ok().flatten().is_none(),
         "CA certificate",
         || format!("{}: has an AKI", row.row),
     );
@@ -701,7 +706,7 @@ fn check_leaf(
         None => {}
     }
     r.check(
-        p.extension(common::OID_SKI).ok().flatten().is_none(),
+        p.extension(OID_SKI).ok().flatten().is_none(),
         "leaf certificate",
         || format!("{row}: has an SKI"),
     );
@@ -1048,15 +1053,7 @@ fn init_cli(profile: Profile, alg: Alg) -> (TempDir, Window) {
     let tmp = TempDir::new("spec");
     let dir = tmp.join("kubernetes");
     let lo = floor_s(SystemTime::now());
-    kpki_init_example(
-        &dir,
-        &[
-            "--profile",
-            profile.cli_name(),
-            "--key-algorithm",
-            alg.cli_name(),
-        ],
-    );
+    init_example(&dir, profile.compat(), key_algorithm(alg));
     let hi = ceil_s(SystemTime::now());
     (tmp, Window { lo, hi })
 }
@@ -1187,14 +1184,17 @@ fn leaf_not_before_follows_the_profile_under_an_older_ca() {
 
 /// `../shared/peers/check-layout.sh` (openssl + kubectl; the project's outside check)
 /// on the example output: all passed, RSA and (CHECK_KEY=any) ECDSA. The script is
-/// taken from ../shared when that exists beside the repository, else from the copy
-/// under tests/peers (CI's clean clone may not have ../shared).
+/// taken from ../shared when that exists beside the repository, else from the copy in
+/// kpki-testkit (CI's clean clone may not have ../shared).
 #[test]
 fn check_layout_script_passes_on_the_example_output() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = manifest.join("../../../shared/peers/check-layout.sh");
-    let vendored = manifest.join("tests/peers/check-layout.sh");
-    let script = if shared.exists() { shared } else { vendored };
+    let script = if shared.exists() {
+        shared
+    } else {
+        check_layout_script()
+    };
     assert!(script.exists(), "{} missing", script.display());
     for alg in [Alg::Rsa2048, Alg::EcdsaP256] {
         let (tmp, _) = init_cli(Profile::Current, alg);
@@ -1231,28 +1231,21 @@ fn dual_stack_service_ips_and_servers_without_an_endpoint() {
     ] {
         let tmp = TempDir::new("dual-stack");
         let dir = tmp.join("kubernetes");
-        let out = kpki(&[
-            "init",
-            "--dir",
-            dir.to_str().unwrap(),
-            "-q",
-            "--node-name",
-            "node01",
-            "--advertise-address",
-            "10.0.0.10",
-            "--bind-port",
-            "8443",
-            "--service-cidr",
-            "10.96.0.0/12,fd00:10:96::/112",
-            "--key-algorithm",
-            "ecdsa-p256",
-            "--profile",
-            profile.cli_name(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        init(
+            &dir,
+            kpki_core::ClusterSpecBuilder::new()
+                .node_name(NodeName::new("node01").unwrap())
+                .advertise_address("10.0.0.10".parse().unwrap())
+                .bind_port(8443)
+                .service_subnets(
+                    kpki_core::parse_cidrs(
+                        "10.96.0.0/12,fd00:10:96::/112",
+                        kpki_core::NetworkField::ServiceCidr,
+                    )
+                    .unwrap(),
+                )
+                .key_algorithm(KeyAlgorithm::EcdsaP256)
+                .compatibility(profile.compat()),
         );
         let p = Parsed::from_pem_file(&dir.join("pki/apiserver.crt")).unwrap();
         let (_, sans) = p.sans().unwrap().unwrap();

@@ -5,60 +5,17 @@
 //! exact error a caller sees (run with `--nocapture` to print it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use kpki_core::kube_csr::KubeCsr;
-use kpki_core::kubeconfig::Cluster;
-use kpki_core::layout::{OutputFile, write_new_files};
-use kpki_core::policy::{CustomRules, Pattern, SignerPolicy, SigningRequest, Usage};
-use kpki_core::user::UserRequest;
 use kpki_core::{
-    CaRequest, CertificateAuthority, Csr, Error, Identity, KeyAlgorithm, PrivateKey,
-    SubjectAltNames,
+    CaRequest, CertificateAuthority, Csr, CustomRules, Error, Identity, KeyAlgorithm, KubeCsr,
+    KubeconfigCluster, OutputFile, Pattern, PrivateKey, SignerPolicy, SignerRules, SigningRequest,
+    SubjectAltNames, Usage, UserRequest, write_new_files,
 };
+use kpki_verify_tests::{TempDir, run_piped};
 
 // ---- helpers -------------------------------------------------------------------------
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let mut rnd = [0u8; 8];
-        std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").unwrap(), &mut rnd)
-            .unwrap();
-        let name: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
-        let p = std::env::temp_dir().join(format!("kpki-{tag}-{name}"));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(cmd: &mut Command, stdin: Option<&[u8]>) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    {
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(input) = stdin {
-            std::io::Write::write_all(&mut pipe, input).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
 
 fn ca_with(validity: Duration, now: SystemTime) -> CertificateAuthority {
     let mut req = CaRequest::new("kubernetes");
@@ -95,7 +52,7 @@ fn openssl_csr(newkey: &str, subj: &str, addext: &[&str]) -> String {
     for e in addext {
         cmd.args(["-addext", e]);
     }
-    let out = run(&mut cmd, None);
+    let out = run_piped(&mut cmd, None);
     assert!(
         out.status.success(),
         "openssl req: {}",
@@ -145,7 +102,7 @@ print(json.dumps(out))
 
 /// CSRs made by Python `cryptography`, one per JSON spec.
 fn python_csrs(specs: &str) -> Vec<String> {
-    let out = run(
+    let out = run_piped(
         Command::new("python3").args(["-c", PY_CSR]),
         Some(specs.as_bytes()),
     );
@@ -172,7 +129,7 @@ fn openssl_verify(ca: &CertificateAuthority, leaf_pem: &str, purpose: &str) -> (
     let leaf_path = dir.path().join("leaf.crt");
     std::fs::write(&ca_path, ca.certificate().to_pem()).unwrap();
     std::fs::write(&leaf_path, leaf_pem).unwrap();
-    let out = run(
+    let out = run_piped(
         Command::new("openssl").args([
             "verify",
             "-CAfile",
@@ -192,7 +149,7 @@ fn openssl_verify(ca: &CertificateAuthority, leaf_pem: &str, purpose: &str) -> (
 }
 
 fn openssl_text(pem: &str) -> String {
-    let out = run(
+    let out = run_piped(
         Command::new("openssl").args(["x509", "-noout", "-text"]),
         Some(pem.as_bytes()),
     );
@@ -300,7 +257,7 @@ fn kpki_made_csrs_verify_in_python_cryptography() {
     )
     .unwrap();
     let script = "import sys\nfrom cryptography import x509\nc = x509.load_pem_x509_csr(sys.stdin.buffer.read())\nprint(c.is_signature_valid, c.subject.rfc4514_string(), c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)";
-    let out = run(
+    let out = run_piped(
         Command::new("python3").args(["-c", script]),
         Some(csr.to_pem().as_bytes()),
     );
@@ -341,7 +298,7 @@ fn a_tampered_signature_is_refused_before_anything_else() {
         );
         // The outside oracle agrees the signature is bad.
         let script = "import sys\nfrom cryptography import x509\nprint(x509.load_der_x509_csr(sys.stdin.buffer.read()).is_signature_valid)";
-        let out = run(Command::new("python3").args(["-c", script]), Some(bytes));
+        let out = run_piped(Command::new("python3").args(["-c", script]), Some(bytes));
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).trim(),
             "False",
@@ -546,7 +503,7 @@ fn refusal_table() {
         Case { name: "custom: IP outside the ranges", result: sign(&ci(3), &custom, &kc_usages, None), expected: refused("example.com/ci", "IP address 192.0.2.1 is not allowed (allowed: 10.0.0.0/8)"), exact: true },
         Case { name: "custom: usage not allowed", result: sign(&ci(4), &custom, &usages(&["client auth", "code signing"]), None), expected: refused("example.com/ci", "usage \"code signing\" is not allowed (allowed: digital signature, client auth, server auth)"), exact: true },
         Case { name: "custom: group outside the allowed patterns", result: sign(&ci(5), &custom.clone().allowing_privileged_group("unrelated"), &kc_usages, None), expected: refused("example.com/ci", "group \"ci:admins\" is not allowed (allowed: ci)"), exact: true },
-        Case { name: "custom: privileged group even when the pattern allows it", result: sign(&ci(5), &{ let mut p = custom.clone(); if let kpki_core::policy::SignerRules::Custom(r) = &mut p.rules { r.groups.push(Pattern::new("ci:*")); } p }, &kc_usages, None), expected: refused("example.com/ci", "group \"ci:admins\" is privileged; the policy must allow it explicitly"), exact: true },
+        Case { name: "custom: privileged group even when the pattern allows it", result: sign(&ci(5), &{ let mut p = custom.clone(); if let SignerRules::Custom(r) = &mut p.rules { r.groups.push(Pattern::new("ci:*")); } p }, &kc_usages, None), expected: refused("example.com/ci", "group \"ci:admins\" is privileged; the policy must allow it explicitly"), exact: true },
         Case { name: "usages empty", result: sign(&alice, &client, &[], None), expected: "spec.usages: Invalid value: []: usages must be provided".into(), exact: true },
         Case { name: "usages duplicated", result: sign(&alice, &client, &usages(&["client auth", "client auth"]), None), expected: "spec.usages[1]: Invalid value: \"client auth\": Duplicate value".into(), exact: true },
     ];
@@ -668,7 +625,7 @@ fn signed_object_status_certificate_decodes_to_the_issued_certificate() {
     // PyYAML + base64 (an independent reader) decode status.certificate to PEM that
     // openssl verifies as a client certificate of this CA.
     let script = "import sys, yaml, base64\no = yaml.safe_load(sys.stdin)\nc = [x for x in o['status']['conditions'] if x['type'] == 'Approved'][0]\nassert c['status'] == 'True' and c['reason'] == 'KpkiApprove' and c['lastUpdateTime'].endswith('Z'), c\nsys.stdout.write(base64.b64decode(o['status']['certificate']).decode())";
-    let out = run(
+    let out = run_piped(
         Command::new("python3").args(["-c", script]),
         Some(yaml.as_bytes()),
     );
@@ -704,12 +661,12 @@ fn signed_object_status_certificate_decodes_to_the_issued_certificate() {
 fn users_get_a_client_certificate_and_kubeconfig_but_not_system_masters() {
     let now = SystemTime::now();
     let ca = ca(now);
-    let cluster = Cluster {
-        name: "kubernetes".into(),
-        server: "https://10.0.0.10:6443".into(),
-        certificate_authority_data: Some(ca.chain_pem().into_bytes()),
-        ..Cluster::default()
-    };
+    let cluster = KubeconfigCluster::new(
+        None,
+        "https://10.0.0.10:6443",
+        Some(ca.chain_pem().as_str()),
+    )
+    .unwrap();
     let mut req = UserRequest::new("alice", ["dev", "ops"]).unwrap();
     req.key_algorithm = KeyAlgorithm::EcdsaP256;
     req.validity = Some(Duration::from_secs(7 * 86_400));
@@ -906,7 +863,7 @@ fn unusual_csrs_are_refused_with_a_reason() {
         (
             "RSA-1024 key",
             small,
-            "unusable public key: public key: invalid key: RSA-1024 is not supported",
+            "unusable public key: RSA-1024 is not supported (use 2048, 3072 or 4096 bits)",
         ),
         (
             "IP SAN of 5 bytes",

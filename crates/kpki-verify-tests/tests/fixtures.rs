@@ -1,46 +1,28 @@
-//! Real kubeadm v1.28.7 output (`tests/fixtures/kubeadm-1.28/{rsa,ecdsa}`, a copy of
-//! the project's `shared/fixtures`, so a clean clone has it): kpki loads it, reports
+//! Real kubeadm v1.28.7 output (kpki-testkit's `fixtures/kubeadm-1.28/{rsa,ecdsa}`, a
+//! copy of the project's `shared/fixtures`, so a clean clone has it): kpki loads it, reports
 //! its expiry like `kubeadm certs check-expiration`, and — given the fixture's CAs in a
 //! fresh directory (kubeadm's bring-your-own-CA) — issues leaves that chain to those
 //! CAs and match kubeadm's, field for field, as parsed by x509-cert.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::*;
 use kpki_core::{
-    CaRole, CertificateName, ExpiryReport, KeyAlgorithm, KubeadmConfig, KubeadmLayout,
+    CaRole, CertificateName, ClusterSpecBuilder, Compatibility, ExpiryReport, FileAction,
+    KeyAlgorithm, KubeadmConfig, KubeadmLayout,
 };
+use kpki_verify_tests::*;
 
 fn fixture(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/kubeadm-1.28")
-        .join(kind)
+    kubeadm_128_fixture(kind)
 }
 
 /// 2027-01-01T00:00:00Z: inside every fixture certificate's validity (they expire in
 /// November 2027, the CAs in 2036), so results do not depend on the wall clock.
 fn fixed_now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_798_761_600)
-}
-
-/// Copies a fixture tree, restoring kubeadm's modes (git keeps none).
-fn copy_fixture(src: &Path, dst: &Path) {
-    for f in list_files(src) {
-        let to = dst.join(&f);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(src.join(&f), &to).unwrap();
-        let mode = if f.ends_with(".crt") || f.ends_with(".yaml") {
-            0o644
-        } else {
-            0o600
-        };
-        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode)).unwrap();
-    }
 }
 
 const LEAVES: [(&str, CertificateName); 7] = [
@@ -269,33 +251,6 @@ fn expiry_report_lists_what_kubeadm_check_expiration_lists() {
     }
 }
 
-#[test]
-fn check_expiration_cli_reads_the_fixture() {
-    let tmp = TempDir::new("fixture-cli");
-    copy_fixture(&fixture("rsa"), tmp.path());
-    let out = kpki(&[
-        "certs",
-        "check-expiration",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    for n in [
-        "apiserver",
-        "etcd/healthcheck-client",
-        "admin.conf",
-        "front-proxy-ca",
-    ] {
-        assert!(text.contains(n), "{n} missing:\n{text}");
-    }
-    assert!(!text.contains("kubelet.conf"), "{text}");
-}
-
 /// The extensions of a certificate as (OID, critical, DER value), sorted by OID.
 fn extension_fields(p: &Parsed) -> Vec<(String, bool, Vec<u8>)> {
     let mut v: Vec<_> = p
@@ -378,25 +333,18 @@ fn byo_fixture_ca(kind: &str, alg: &str) {
         _ => None,
     };
     assert_eq!(cfg.key_algorithm, want_alg, "{kind}");
-    let out = kpki(&[
-        "init",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--profile",
-        "kubeadm-1.28",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = init(
+        &dir,
+        ClusterSpecBuilder::new()
+            .kubeadm_config(cfg)
+            .compatibility(Compatibility::Kubeadm128),
     );
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        report.contains("(kept)"),
-        "the CAs were not reported as reused:\n{report}"
-    );
+    let kept: Vec<_> = report
+        .files
+        .iter()
+        .filter(|f| f.action == FileAction::Kept)
+        .collect();
+    assert_eq!(kept.len(), cas.len(), "the CAs were not reported as reused");
 
     // The CAs were reused as they were.
     for f in cas {
@@ -494,14 +442,14 @@ fn fixture_ecdsa_ca_issues_leaves_identical_to_kubeadm_128() {
     byo_fixture_ca("ecdsa", "ecdsa-p256");
 }
 
-/// The copy under tests/fixtures is the project's shared fixture, byte for byte, when
+/// The copy in kpki-testkit is the project's shared fixture, byte for byte, when
 /// ../shared sits beside the repository (it may not in CI's clean clone; the tests above
 /// use the copy either way).
 #[test]
 fn vendored_fixtures_equal_the_shared_ones_when_present() {
     let shared =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/kubeadm-1.28");
-    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kubeadm-1.28");
+    let ours = kubeadm_128_fixture("rsa").parent().unwrap().to_path_buf();
     let files = list_files(&ours);
     assert!(
         files.len() >= 50,

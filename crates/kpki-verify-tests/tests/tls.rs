@@ -6,8 +6,6 @@
 //! (`-verify_return_error -verify_hostname`), a second TLS implementation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -15,7 +13,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use kpki_core::{Compatibility, KeyAlgorithm};
+use kpki_verify_tests::*;
 use rustls_pki_types::ServerName;
 
 /// Every SAN of the example apiserver certificate (SPEC.md's example inputs).
@@ -123,7 +122,11 @@ fn server_config(root: &Path, client_auth: bool) -> Arc<rustls::ServerConfig> {
 fn apiserver_cert_verifies_for_service_names(alg: &str) {
     let tmp = TempDir::new("tls");
     let root = tmp.join("kubernetes");
-    kpki_init_example(&root, &["--key-algorithm", alg]);
+    init_example(
+        &root,
+        Compatibility::Current,
+        alg.parse::<KeyAlgorithm>().unwrap(),
+    );
     let client = client_config(&root.join("pki/ca.crt"), None);
 
     let (port, server) = rustls_server(server_config(&root, false), APISERVER_NAMES.len() + 1);
@@ -157,7 +160,11 @@ fn apiserver_cert_verifies_for_service_names(alg: &str) {
 
     // A client that trusts another cluster's CA refuses this server.
     let other = tmp.join("other");
-    kpki_init_example(&other, &["--key-algorithm", alg]);
+    init_example(
+        &other,
+        Compatibility::Current,
+        alg.parse::<KeyAlgorithm>().unwrap(),
+    );
     let (port, server) = rustls_server(server_config(&root, false), 1);
     let err = rustls_client(
         port,
@@ -229,7 +236,7 @@ fn rustls_verifies_ecdsa_apiserver_cert_for_every_service_name() {
 fn openssl_s_client_verifies_apiserver_cert_by_hostname_and_ip() {
     let tmp = TempDir::new("s-client");
     let root = tmp.join("kubernetes");
-    kpki_init_example(&root, &[]);
+    init_example(&root, Compatibility::Current, KeyAlgorithm::Rsa2048);
     let pki = root.join("pki");
     let port = free_port();
     let child = Command::new("openssl")

