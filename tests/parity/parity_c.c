@@ -4,7 +4,10 @@
  *
  *   parity_c DIR [config=PATH] [node=NAME] [address=IP] [endpoint=HOST:PORT]
  *            [service_cidr=CIDR[,CIDR]] [dns_domain=D] [extra_san=S]... [key_algorithm=A]
- *            [profile=P] [worker=NAME]... [defaults]
+ *            [profile=P] [worker=NAME]... [host]
+ *
+ * `host`: what is not given comes from this host (kpki_cluster_spec_new_for_host()), as
+ * `kpki init` does.
  *
  * Exit status 0 on success; on failure the failing call and kpki_last_error() on stderr. */
 #include <stdio.h>
@@ -51,7 +54,17 @@ int main(int argc, char **argv) {
   const char *address = arg(argc, argv, "address");
   kpki_cluster_spec *spec = NULL;
 
-  if (config != NULL) {
+  int host = 0;
+  for (int i = 2; i < argc; i++) {
+    host |= strcmp(argv[i], "host") == 0;
+  }
+
+  if (host) {
+    TRY(kpki_cluster_spec_new_for_host(node, address, &spec));
+    if (config != NULL) {
+      TRY(kpki_cluster_spec_set_kubeadm_config(spec, config));
+    }
+  } else if (config != NULL) {
     TRY(kpki_cluster_spec_from_kubeadm_config(config, &spec));
     if (node != NULL) {
       TRY(kpki_cluster_spec_set_node_name(spec, node));

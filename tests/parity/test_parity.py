@@ -10,6 +10,7 @@ and KPKI_PARITY_C (the C driver); the `kpki` module comes from the test venv.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -44,6 +45,10 @@ class Case:
     key_algorithm: Optional[str] = None
     profile: Optional[str] = None
     workers: List[str] = field(default_factory=list)
+    # What nobody gives comes from this host (its name, its default route's address),
+    # as `kpki init` and `kubeadm init` take them: Python's host_defaults=True, C's
+    # kpki_cluster_spec_new_for_host(). The CLI always does this.
+    host: bool = False
     # Files placed in the directory before init (bring-your-own CA), by relative path.
     preplace: Callable[[Path], Dict[str, bytes]] = lambda work: {}
 
@@ -96,6 +101,18 @@ etcd:
 """
 
 
+CLUSTER_CONFIG_ONLY = """\
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+certificatesDir: certs
+clusterName: edge
+networking:
+  serviceSubnet: 10.150.0.0/16
+apiServer:
+  certSANs: [edge.example.com]
+"""
+
+
 def openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -135,7 +152,11 @@ def intermediate(work: Path) -> Dict[str, bytes]:
 
 
 CASES = [
+    # Nothing given: the README's first command.
+    Case("defaults", host=True),
     Case("v1beta3-absolute-certificatesDir", config=V1BETA3_ABSOLUTE_CERTIFICATES_DIR),
+    # A file without the node: this host's name and address, under the file's settings.
+    Case("cluster-config-only-from-host", config=CLUSTER_CONFIG_ONLY, host=True),
     Case("v1beta4-p384-validity", config=V1BETA4_P384_VALIDITY),
     Case("dual-stack-workers", node="node01", address="10.0.0.10",
          endpoint="cp.example.internal:6443", service_cidr="10.96.0.0/12,fd00:10:96::/112",
@@ -171,17 +192,15 @@ def run_cli(case: Case, out: Path, work: Path) -> None:
 
 
 def run_python(case: Case, out: Path, work: Path) -> None:
+    settings = dict(
+        node_name=case.node, advertise_address=case.address, host_defaults=case.host,
+        control_plane_endpoint=case.endpoint, service_subnets=case.service_cidr,
+        apiserver_extra_sans=case.extra_sans or None, key_algorithm=case.key_algorithm,
+        compatibility=case.profile, workers=case.workers or None)
     if case.config is not None:
-        spec = kpki.ClusterSpec.from_kubeadm_config(
-            case.config, node_name=case.node, advertise_address=case.address,
-            key_algorithm=case.key_algorithm, compatibility=case.profile,
-            workers=case.workers or None)
+        spec = kpki.ClusterSpec.from_kubeadm_config(case.config, **settings)
     else:
-        spec = kpki.ClusterSpec(
-            case.node, case.address, control_plane_endpoint=case.endpoint,
-            service_subnets=case.service_cidr, apiserver_extra_sans=case.extra_sans or None,
-            key_algorithm=case.key_algorithm, compatibility=case.profile,
-            workers=case.workers or None)
+        spec = kpki.ClusterSpec(**settings)
     spec.init(out)
 
 
@@ -198,6 +217,8 @@ def run_c(case: Case, out: Path, work: Path) -> None:
             args.append(f"{key}={value}")
     args += [f"extra_san={s}" for s in case.extra_sans]
     args += [f"worker={w}" for w in case.workers]
+    if case.host:
+        args.append("host")
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{' '.join(args)}: {done.stderr}"
 
@@ -322,12 +343,20 @@ def same(x: object, y: object, tolerance: float) -> bool:
 OUTSIDE = Path("/etc/kubernetes")
 
 
+HOSTNAME = Path("/proc/sys/kernel/hostname").read_text().strip().lower()
+VALID_NODE_NAME = re.fullmatch(
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", HOSTNAME
+) is not None and len(HOSTNAME) <= 52
+
+
 def case_id(case: object) -> str:
     return case.name if isinstance(case, Case) else str(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_every_door_writes_the_same_pki(case: Case) -> None:
+    if case.host and case.node is None and not VALID_NODE_NAME:
+        pytest.skip(f"this host's name {HOSTNAME!r} is not a valid node name")
     outside_existed = OUTSIDE.exists()
     if outside_existed and case.config is not None:
         # A door that misreads certificatesDir would write into a real cluster's
