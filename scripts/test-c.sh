@@ -86,5 +86,28 @@ for p in "${programs[@]}"; do
   fi
 done
 
+echo "== c: the README's C snippet, as written (HOME is a scratch directory)"
+snippet=$(python3 - <<'PY'
+import re, pathlib
+text = pathlib.Path("README.md").read_text()
+after = text[text.index("From C ("):]
+print(re.search(r"```sh\n(.*?)```", after, flags=re.S).group(1))
+PY
+)
+mkdir -p "$work/home"
+# rustup and cargo keep their own homes (they default to $HOME's).
+if out=$(RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
+  HOME="$work/home" bash -euo pipefail -c "$snippet" 2>&1) &&
+  dir=$(printf '%s\n' "$out" | sed -n 's/^wrote //p') && [ -n "$dir" ] &&
+  [ -f "$dir/pki/ca.crt" ] && [ -f "$dir/admin.conf" ] &&
+  [ "$(stat -c %a "$dir/pki/ca.key")" = 600 ]; then
+  echo "README snippet: $(printf '%s\n' "$out" | grep -E '^(node name|wrote) ' | tr '\n' ' ')"
+  passed=$((passed + 1))
+  rm -rf "$dir"
+else
+  printf 'FAILED: README snippet\n%s\n' "$out" >&2
+  failed=$((failed + 1))
+fi
+
 echo "c programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

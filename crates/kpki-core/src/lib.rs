@@ -145,3 +145,9 @@ pub use renew::{KeyChoice, Renewal, renewal_request, trust_bundle};
 pub use san::{Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames, parse_cidrs, parse_ip};
 pub use signer::Signer;
 pub use user::{UserCredentials, UserRequest};
+
+/// The repository README's Rust tour, compiled and run as a doctest (so the README
+/// cannot drift from the API).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeTour;
