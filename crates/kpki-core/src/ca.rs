@@ -313,6 +313,7 @@ impl CertificateAuthority {
                 key_usages: &key_usages,
             },
             path_len: req.path_len,
+            key_id: &tbs::key_identifier(key.public_key().raw()),
         };
         let der = match parent {
             None => body.self_signed(key)?,

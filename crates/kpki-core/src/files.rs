@@ -345,6 +345,13 @@ pub(crate) fn replace_files(files: &[(PathBuf, Zeroizing<Vec<u8>>, u32)]) -> Res
     Ok(())
 }
 
+/// How kpki writes YAML: every string a plain or quoted scalar on one line, never a
+/// folded (`>`) block — kubeadm writes a kubeconfig's `*-data` fields each on one line,
+/// and scripts read them so (`grep client-certificate-data admin.conf | awk '{print $2}'`).
+pub(crate) fn yaml_options() -> serde_saphyr::SerializerOptions {
+    serde_saphyr::ser_options! { prefer_block_scalars: false }
+}
+
 #[cfg(test)]
 mod atomic_write_all_tests {
     use std::os::unix::fs::PermissionsExt as _;

@@ -397,7 +397,8 @@ impl KubeCsr {
     /// The object as YAML (`kubectl apply -f` reads it).
     pub fn to_yaml(&self) -> Result<String> {
         let value = self.to_value()?;
-        serde_saphyr::to_string(&value).map_err(|e| object_error(&self.name, e.to_string()))
+        serde_saphyr::to_string_with_options(&value, crate::files::yaml_options())
+            .map_err(|e| object_error(&self.name, e.to_string()))
     }
 
     /// The object as JSON.
@@ -416,7 +417,7 @@ impl KubeCsr {
         list.insert("apiVersion".into(), Value::String("v1".into()));
         list.insert("items".into(), Value::Array(items));
         list.insert("kind".into(), Value::String("List".into()));
-        serde_saphyr::to_string(&Value::Object(list))
+        serde_saphyr::to_string_with_options(&Value::Object(list), crate::files::yaml_options())
             .map_err(|e| object_error("List", e.to_string()))
     }
 

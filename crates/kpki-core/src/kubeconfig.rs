@@ -367,7 +367,7 @@ impl Kubeconfig {
                 })
                 .collect(),
         };
-        serde_saphyr::to_string(&wire)
+        serde_saphyr::to_string_with_options(&wire, crate::files::yaml_options())
             .map(Zeroizing::new)
             .map_err(|e| Error::InvalidKubeconfig {
                 what: Origin::input("kubeconfig"),

@@ -9,14 +9,17 @@
 //! type, so a user in two groups cannot be written at all. Everything that depends only
 //! on the CA (issuer name, authorityKeyIdentifier, signature algorithm) is encoded once
 //! into an [`IssuerTemplate`]; the subject is written by `crate::subject`, the one
-//! subject encoder. Unit tests check that leaves, CAs and CSRs come out byte for byte as
-//! rcgen wrote them before.
+//! subject encoder. Unit tests check that leaves and CAs hold, field for field and
+//! extension for extension, what rcgen writes for the same inputs (only the order of the
+//! extensions differs: ours is kubeadm's), and that CSRs are byte for byte rcgen's.
 //!
-//! The encoding (kubeadm's fields, SPEC.md): leaf extensions in the order
-//! authorityKeyIdentifier, subjectAltName, keyUsage (critical), extKeyUsage,
-//! basicConstraints `CA:FALSE` (critical); CA extensions [authorityKeyIdentifier],
-//! subjectAltName, keyUsage (critical), subjectKeyIdentifier, basicConstraints `CA:TRUE`
-//! (critical); UTCTime before 2050, GeneralizedTime from then on.
+//! The encoding (kubeadm's fields and order, SPEC.md — Go's crypto/x509 writes them so):
+//! leaf extensions keyUsage (critical), extKeyUsage, basicConstraints `CA:FALSE`
+//! (critical), authorityKeyIdentifier, subjectAltName, and no subjectKeyIdentifier; CA
+//! extensions keyUsage (critical), basicConstraints `CA:TRUE` (critical),
+//! subjectKeyIdentifier (RFC 5280 method 1: SHA-1 of the key's bits),
+//! [authorityKeyIdentifier], subjectAltName; UTCTime before 2050, GeneralizedTime from
+//! then on.
 
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -136,10 +139,14 @@ fn san_extension(out: &mut Vec<u8>, sans: &SubjectAltNames) {
     });
 }
 
-/// The key identifier kpki derives for a public key: the leading 20 bytes of the SHA-256
-/// of its DER SubjectPublicKeyInfo (RFC 7093 §2 method 1, as rcgen derives it).
-pub(crate) fn key_identifier(spki: &[u8]) -> Vec<u8> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki).as_ref()[..20].to_vec()
+/// The key identifier of a public key, as kubeadm (Go's crypto/x509) derives it: RFC 5280
+/// §4.2.1.2 method 1, the SHA-1 of the subjectPublicKey BIT STRING's bits (`raw_key`, the
+/// key without its algorithm identifier). SHA-1 is not used for any security purpose
+/// here: it names the key, so that AKI and SKI match.
+pub(crate) fn key_identifier(raw_key: &[u8]) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, raw_key)
+        .as_ref()
+        .to_vec()
 }
 
 /// What a CA puts into every certificate it issues, encoded once.
@@ -166,7 +173,9 @@ impl IssuerTemplate {
                 ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
                 _ => None,
             })
-            .unwrap_or_else(|| key_identifier(ca.tbs_certificate.subject_pki.raw));
+            .unwrap_or_else(|| {
+                key_identifier(&ca.tbs_certificate.subject_pki.subject_public_key.data)
+            });
         let mut authority_key_identifier = Vec::with_capacity(key_id.len() + 16);
         extension(
             &mut authority_key_identifier,
@@ -247,9 +256,9 @@ impl Leaf<'_> {
             }
         }
         let c = &self.common;
+        // Go's order (crypto/x509), which kubeadm's certificates have: keyUsage,
+        // extKeyUsage, basicConstraints, authorityKeyIdentifier, subjectAltName.
         Ok(c.tbs(issuer.signature_algorithm, &issuer.name, |o| {
-            o.extend_from_slice(&issuer.authority_key_identifier);
-            san_extension(o, c.sans);
             key_usage_extension(o, c.key_usages);
             if !self.extended_key_usages.is_empty() {
                 extension(o, OID_EXT_KEY_USAGE, false, |o| {
@@ -277,6 +286,8 @@ impl Leaf<'_> {
             extension(o, OID_BASIC_CONSTRAINTS, true, |o| {
                 o.extend_from_slice(&[SEQUENCE, 0x00]);
             });
+            o.extend_from_slice(&issuer.authority_key_identifier);
+            san_extension(o, c.sans);
         }))
     }
 
@@ -292,6 +303,8 @@ pub(crate) struct Ca<'a> {
     pub(crate) common: Common<'a>,
     /// basicConstraints pathLenConstraint (kubeadm: none).
     pub(crate) path_len: Option<u8>,
+    /// Its subjectKeyIdentifier: [`key_identifier`] of its public key.
+    pub(crate) key_id: &'a [u8],
 }
 
 impl Ca<'_> {
@@ -308,15 +321,10 @@ impl Ca<'_> {
                 own_name.as_slice()
             }
         };
+        // Go's order, as kubeadm's CAs have it: keyUsage, basicConstraints,
+        // subjectKeyIdentifier, [authorityKeyIdentifier], subjectAltName.
         c.tbs(signature_algorithm, issuer_name, |o| {
-            if let Some(i) = issuer {
-                o.extend_from_slice(&i.authority_key_identifier);
-            }
-            san_extension(o, c.sans);
             key_usage_extension(o, c.key_usages);
-            extension(o, OID_SUBJECT_KEY_IDENTIFIER, false, |o| {
-                der::primitive(o, OCTET_STRING, &key_identifier(c.spki));
-            });
             extension(o, OID_BASIC_CONSTRAINTS, true, |o| {
                 der::tlv(o, SEQUENCE, |o| {
                     o.extend_from_slice(&BOOLEAN_TRUE);
@@ -330,6 +338,13 @@ impl Ca<'_> {
                     }
                 });
             });
+            extension(o, OID_SUBJECT_KEY_IDENTIFIER, false, |o| {
+                der::primitive(o, OCTET_STRING, self.key_id);
+            });
+            if let Some(i) = issuer {
+                o.extend_from_slice(&i.authority_key_identifier);
+            }
+            san_extension(o, c.sans);
         })
     }
 
@@ -473,11 +488,14 @@ mod tests {
 
     fn ca_params(
         cn: &str,
+        key: &PrivateKey,
         path_len: Option<u8>,
         nb: SystemTime,
         na: SystemTime,
     ) -> rcgen::CertificateParams {
         let mut p = rcgen::CertificateParams::default();
+        p.key_identifier_method =
+            rcgen::KeyIdMethod::PreSpecified(key_identifier(key.public_key().raw()));
         p.distinguished_name = rcgen_reference::dn(&Identity::certificate_authority(cn).unwrap());
         if let Ok(d) = DnsName::new(cn) {
             let mut s = SubjectAltNames::new();
@@ -498,16 +516,19 @@ mod tests {
         p
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn our_ca<'a>(
         identity: &'a Identity,
         sans: &'a SubjectAltNames,
         key: &'a PrivateKey,
+        key_id: &'a [u8],
         path_len: Option<u8>,
         nb: SystemTime,
         na: SystemTime,
         usages: &'a [KeyUsage],
     ) -> Ca<'a> {
         Ca {
+            key_id,
             common: Common {
                 serial: &[0x42; 16],
                 not_before: nb,
@@ -521,32 +542,96 @@ mod tests {
         }
     }
 
-    /// Ed25519 signatures are deterministic, so whole certificates must come out byte
-    /// for byte as rcgen writes them: a root, and an intermediate under it.
+    /// What a certificate holds, extension by extension: (OID, critical, value DER).
+    type Extensions = Vec<(String, bool, Vec<u8>)>;
+
+    /// Every field of a certificate's TBSCertificate but the extensions, byte for byte, and
+    /// its extensions in order.
+    fn fields(der: &[u8]) -> (Vec<Vec<u8>>, Extensions) {
+        let (rest, c) = x509_parser::parse_x509_certificate(der).unwrap();
+        assert!(rest.is_empty());
+        let t = &c.tbs_certificate;
+        let fields = vec![
+            vec![t.version.0 as u8],
+            t.raw_serial().to_vec(),
+            format!("{:?}", t.signature.algorithm).into_bytes(),
+            t.issuer.as_raw().to_vec(),
+            format!("{:?}", (t.validity.not_before, t.validity.not_after)).into_bytes(),
+            t.subject.as_raw().to_vec(),
+            t.subject_pki.raw.to_vec(),
+        ];
+        let exts = t
+            .extensions()
+            .iter()
+            .map(|e| (e.oid.to_id_string(), e.critical, e.value.to_vec()))
+            .collect();
+        (fields, exts)
+    }
+
+    /// `ours` holds what rcgen wrote in `theirs`, field for field and extension for
+    /// extension; its extensions stand in `order` (Go's, as kubeadm's certificates have
+    /// them).
+    fn same_as_rcgen_in_gos_order(ours: &[u8], theirs: &[u8], order: &[&str]) {
+        let (our_fields, our_exts) = fields(ours);
+        let (their_fields, mut their_exts) = fields(theirs);
+        assert_eq!(our_fields, their_fields);
+        let oids: Vec<&str> = our_exts.iter().map(|(o, _, _)| o.as_str()).collect();
+        assert_eq!(oids, order);
+        let mut sorted = our_exts.clone();
+        sorted.sort();
+        their_exts.sort();
+        assert_eq!(sorted, their_exts);
+    }
+
+    const KU: &str = "2.5.29.15";
+    const EKU: &str = "2.5.29.37";
+    const BC: &str = "2.5.29.19";
+    const SKI: &str = "2.5.29.14";
+    const AKI: &str = "2.5.29.35";
+    const SAN: &str = "2.5.29.17";
+
+    /// A root and an intermediate under it hold what rcgen writes for the same inputs,
+    /// the subjectKeyIdentifier being SHA-1 of the key's bits (RFC 5280 method 1, as Go
+    /// computes it), in Go's order.
     #[test]
-    fn cas_are_byte_identical_to_rcgen() {
+    fn cas_hold_what_rcgen_writes_in_kubeadms_order() {
         let (nb, na) = (now(), now() + Duration::from_secs(3650 * 86400));
         let root_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
         let root_id = Identity::certificate_authority("kubernetes").unwrap();
         let root_sans = SubjectAltNames::parse(["kubernetes"]).unwrap();
         let usages = [KeyUsage::DigitalSignature, KeyUsage::KeyCertSign];
-        let ours = our_ca(&root_id, &root_sans, &root_key, None, nb, na, &usages)
-            .self_signed(&root_key)
-            .unwrap();
-        let theirs = ca_params("kubernetes", None, nb, na)
+        let root_kid = key_identifier(root_key.public_key().raw());
+        let ours = our_ca(
+            &root_id, &root_sans, &root_key, &root_kid, None, nb, na, &usages,
+        )
+        .self_signed(&root_key)
+        .unwrap();
+        let theirs = ca_params("kubernetes", &root_key, None, nb, na)
             .self_signed(&rcgen_reference::Key(&root_key))
             .unwrap()
             .der()
             .to_vec();
-        assert_eq!(ours, theirs);
-
+        same_as_rcgen_in_gos_order(&ours, &theirs, &[KU, BC, SKI, SAN]);
+        // The identifier is the SHA-1 of the subjectPublicKey bits, as Go writes it.
         let (_, parsed) = x509_parser::parse_x509_certificate(&ours).unwrap();
+        let spki_bits = &parsed.tbs_certificate.subject_pki.subject_public_key.data;
+        let sha1 =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, spki_bits);
+        let ski = parsed
+            .tbs_certificate
+            .extensions()
+            .iter()
+            .find(|e| e.oid.to_id_string() == SKI)
+            .unwrap();
+        assert_eq!(&ski.value[2..], sha1.as_ref());
+
         let template = IssuerTemplate::new(&parsed, KeyAlgorithm::Ed25519);
         let int_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
         // A CN that is not a DNS name gets no SAN.
         let int_id = Identity::certificate_authority("Issuing CA 1").unwrap();
         let none = SubjectAltNames::new();
-        let ours = our_ca(&int_id, &none, &int_key, Some(0), nb, na, &usages)
+        let int_kid = key_identifier(int_key.public_key().raw());
+        let ours = our_ca(&int_id, &none, &int_key, &int_kid, Some(0), nb, na, &usages)
             .signed_by(&template, &root_key)
             .unwrap();
         let issuer = rcgen::Issuer::from_ca_cert_der(
@@ -554,26 +639,28 @@ mod tests {
             rcgen_reference::Key(&root_key),
         )
         .unwrap();
-        let mut p = ca_params("Issuing CA 1", Some(0), nb, na);
+        let mut p = ca_params("Issuing CA 1", &int_key, Some(0), nb, na);
         p.use_authority_key_identifier_extension = true;
         let theirs = p
             .signed_by(&rcgen_reference::Key(&int_key), &issuer)
             .unwrap()
             .der()
             .to_vec();
-        assert_eq!(ours, theirs);
+        same_as_rcgen_in_gos_order(&ours, &theirs, &[KU, BC, SKI, AKI]);
     }
 
     #[test]
-    fn leaf_is_byte_identical_to_rcgen() {
+    fn leaves_hold_what_rcgen_writes_in_kubeadms_order() {
         let ca_key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
         let ca_id = Identity::certificate_authority("kubernetes").unwrap();
         let ca_sans = SubjectAltNames::parse(["kubernetes"]).unwrap();
         let usages = [KeyUsage::DigitalSignature, KeyUsage::KeyCertSign];
+        let ca_kid = key_identifier(ca_key.public_key().raw());
         let ca_der = our_ca(
             &ca_id,
             &ca_sans,
             &ca_key,
+            &ca_kid,
             None,
             now(),
             now() + Duration::from_secs(3650 * 86400),
@@ -594,13 +681,14 @@ mod tests {
             "fd00::1",
         ])
         .unwrap();
-        for (identity, sans, profile, alg, later) in [
+        for (identity, sans, profile, alg, later, order) in [
             (
                 Identity::node(&node),
                 SubjectAltNames::new(),
                 CertificateProfile::Client,
                 KeyAlgorithm::EcdsaP256,
                 Duration::from_secs(365 * 86400),
+                &[KU, EKU, BC, AKI][..],
             ),
             (
                 Identity::new("kube-apiserver", Vec::<String>::new()).unwrap(),
@@ -609,6 +697,7 @@ mod tests {
                 KeyAlgorithm::Rsa2048,
                 // notAfter in 2100: GeneralizedTime.
                 Duration::from_secs(80 * 365 * 86400),
+                &[KU, EKU, BC, AKI, SAN][..],
             ),
             (
                 Identity::new("Zoë_*", ["dev"]).unwrap(),
@@ -616,6 +705,7 @@ mod tests {
                 CertificateProfile::Server,
                 KeyAlgorithm::Ed25519,
                 Duration::from_secs(600),
+                &[KU, EKU, BC, AKI, SAN][..],
             ),
         ] {
             let key = PrivateKey::generate(alg).unwrap();
@@ -654,7 +744,9 @@ mod tests {
                 .unwrap()
                 .der()
                 .to_vec();
-            assert_eq!(ours, theirs, "{identity}");
+            same_as_rcgen_in_gos_order(&ours, &theirs, order);
+            // No subjectKeyIdentifier on leaves, as kubeadm writes them.
+            assert!(!fields(&ours).1.iter().any(|(o, _, _)| o == SKI));
         }
     }
 

@@ -277,6 +277,15 @@ fn same_fields(what: &str, ours: &Parsed, kubeadm: &Parsed, same_key_alg: bool) 
     );
     // 1.28: notBefore is the CA's, for both.
     assert_eq!(ours.not_before(), kubeadm.not_before(), "{what}: notBefore");
+    // The extensions stand in kubeadm's order (Go's: keyUsage, extKeyUsage,
+    // basicConstraints, authorityKeyIdentifier, subjectAltName).
+    let order = |p: &Parsed| -> Vec<(String, bool)> {
+        p.extensions()
+            .into_iter()
+            .map(|(o, c, _)| (o.to_string(), c))
+            .collect()
+    };
+    assert_eq!(order(ours), order(kubeadm), "{what}: extension order");
     let ours_ext = extension_fields(ours);
     let theirs = extension_fields(kubeadm);
     // keyUsage depends on the key type only through keyEncipherment, which 1.28 sets
@@ -465,6 +474,148 @@ fn vendored_fixtures_equal_the_shared_ones_when_present() {
             std::fs::read(shared.join(&f)).unwrap(),
             std::fs::read(ours.join(&f)).unwrap(),
             "{f} differs from shared/"
+        );
+    }
+}
+
+/// SHA-1 of `bytes`, by openssl (an implementation kpki does not use).
+fn openssl_sha1(bytes: &[u8]) -> Vec<u8> {
+    let out = run_piped(
+        std::process::Command::new("openssl").args(["dgst", "-sha1", "-binary"]),
+        Some(bytes),
+    );
+    assert!(out.status.success());
+    out.stdout
+}
+
+/// kpki's CAs are written as kubeadm writes its CAs: the same extensions, critical
+/// where kubeadm's are, in kubeadm's order, and a subjectKeyIdentifier that is the SHA-1
+/// of the key's bits (RFC 5280 §4.2.1.2 method 1, as Go computes it) — checked against
+/// the real kubeadm 1.28 CAs. Leaves carry no subjectKeyIdentifier, as kubeadm's.
+#[test]
+fn cas_and_leaves_have_kubeadms_extensions_in_kubeadms_order() {
+    let tmp = TempDir::new("fixture-order");
+    for (kind, alg, profile) in [
+        ("rsa", KeyAlgorithm::Rsa2048, Compatibility::Kubeadm128),
+        ("ecdsa", KeyAlgorithm::EcdsaP256, Compatibility::Kubeadm128),
+        // The order and the SKI method are the same in the current profile.
+        ("rsa", KeyAlgorithm::Rsa2048, Compatibility::Current),
+        ("ecdsa", KeyAlgorithm::EcdsaP256, Compatibility::Current),
+    ] {
+        let dir = tmp.join(format!("{kind}-{profile}"));
+        init_example(&dir, profile, alg);
+        let order = |p: &Parsed| -> Vec<(String, bool)> {
+            p.extensions()
+                .into_iter()
+                .map(|(o, c, _)| (o.to_string(), c))
+                .collect()
+        };
+        for ca in ["pki/ca.crt", "pki/etcd/ca.crt", "pki/front-proxy-ca.crt"] {
+            let ours = Parsed::from_pem_file(&dir.join(ca)).unwrap();
+            let theirs = Parsed::from_pem_file(&fixture(kind).join(ca)).unwrap();
+            assert_eq!(order(&ours), order(&theirs), "{kind} {ca}");
+            let spki = &ours.cert.tbs_certificate.subject_public_key_info;
+            let bits = spki.subject_public_key.raw_bytes();
+            let sha1 = openssl_sha1(bits);
+            let ski = ours
+                .extensions()
+                .into_iter()
+                .find(|(o, _, _)| o.to_string() == "2.5.29.14")
+                .map(|(_, _, v)| v)
+                .unwrap_or_else(|| panic!("{kind} {ca}: no subjectKeyIdentifier"));
+            // OCTET STRING (0x04, 20) wrapping the identifier.
+            assert_eq!(&ski[2..], sha1.as_slice(), "{kind} {ca}: SKI method");
+            // kubeadm's own CA follows the same method (so the check is the right one).
+            let theirs_bits = theirs
+                .cert
+                .tbs_certificate
+                .subject_public_key_info
+                .subject_public_key
+                .raw_bytes();
+            let theirs_ski = theirs
+                .extensions()
+                .into_iter()
+                .find(|(o, _, _)| o.to_string() == "2.5.29.14")
+                .map(|(_, _, v)| v)
+                .unwrap();
+            assert_eq!(
+                &theirs_ski[2..],
+                openssl_sha1(theirs_bits).as_slice(),
+                "kubeadm's {kind} {ca}"
+            );
+        }
+        for leaf in [
+            "pki/apiserver.crt",
+            "pki/apiserver-kubelet-client.crt",
+            "pki/apiserver-etcd-client.crt",
+            "pki/front-proxy-client.crt",
+            "pki/etcd/server.crt",
+            "pki/etcd/peer.crt",
+            "pki/etcd/healthcheck-client.crt",
+        ] {
+            let ours = Parsed::from_pem_file(&dir.join(leaf)).unwrap();
+            let theirs = Parsed::from_pem_file(&fixture(kind).join(leaf)).unwrap();
+            assert_eq!(order(&ours), order(&theirs), "{kind} {leaf}");
+            assert!(
+                !order(&ours).iter().any(|(o, _)| o == "2.5.29.14"),
+                "{kind} {leaf}: a leaf has no subjectKeyIdentifier"
+            );
+        }
+    }
+}
+
+/// Every `*-data` field of every kubeconfig is one line, as kubeadm writes them, so the
+/// line-based idiom reads them: `grep client-certificate-data admin.conf | awk '{print
+/// $2}' | base64 -d` gives the certificate.
+#[test]
+fn kubeconfig_data_fields_are_one_line_each() {
+    let tmp = TempDir::new("kubeconfig-lines");
+    let dir = tmp.join("pki");
+    init_example(&dir, Compatibility::Current, KeyAlgorithm::EcdsaP256);
+    for conf in [
+        "admin.conf",
+        "super-admin.conf",
+        "kubelet.conf",
+        "controller-manager.conf",
+        "scheduler.conf",
+    ] {
+        let text = std::fs::read_to_string(dir.join(conf)).unwrap();
+        for field in [
+            "certificate-authority-data",
+            "client-certificate-data",
+            "client-key-data",
+        ] {
+            let lines: Vec<&str> = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with(&format!("{field}:")))
+                .collect();
+            assert_eq!(lines.len(), 1, "{conf} {field}");
+            let value = lines[0].split_whitespace().nth(1).unwrap_or_default();
+            assert!(
+                value.len() > 100
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+                "{conf} {field}: not one base64 line: {}",
+                lines[0]
+            );
+        }
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "grep client-certificate-data '{}' | awk '{{print $2}}' | base64 -d | openssl x509 -noout -subject",
+                dir.join(conf).display()
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{conf}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("subject="),
+            "{conf}"
         );
     }
 }
