@@ -293,22 +293,12 @@ pub fn write_new_files(files: &[OutputFile], replace_public: bool) -> Result<()>
 /// if `path` exists: never clobbers, even a file created after the caller's check.
 fn atomic_create(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     let dir = parent_dir(path);
-    let tmp = temp_path(path)?;
-    let write = || -> std::io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        Ok(())
-    };
-    if let Err(e) = write() {
+    let (tmp, f) = write_temp(path, contents, mode)?;
+    if let Err(e) = f.sync_all() {
         let _ = fs::remove_file(&tmp);
         return Err(Error::io(path, "writing", e));
     }
+    drop(f);
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
     match linked {

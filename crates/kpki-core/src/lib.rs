@@ -25,22 +25,23 @@
 //!   ([`Error::path`]) and the setting that would change the outcome ([`Error::setting`]).
 //!
 //! ```
+//! use std::net::{IpAddr, Ipv4Addr};
 //! use std::time::SystemTime;
-//! use kpki_core::{CertificateName, ClusterSpec, KeyAlgorithm, NodeName, SubjectAltNames};
+//! use kpki_core::{ClusterSpec, KeyAlgorithm, NodeName, SubjectAltNames};
 //!
 //! # fn main() -> Result<(), kpki_core::Error> {
-//! let spec = ClusterSpec::builder(NodeName::new("node01")?, "10.0.0.10".parse().unwrap())
+//! let spec = ClusterSpec::builder(NodeName::new("node01")?, Ipv4Addr::new(10, 0, 0, 10).into())
 //!     .control_plane_endpoint("cp.example.internal:6443".parse()?)
 //!     .apiserver_extra_sans(SubjectAltNames::parse(["extra.example.com", "192.0.2.7"])?)
 //!     .key_algorithm(KeyAlgorithm::EcdsaP256)
 //!     .build()?;
 //! let pki = spec.generate(SystemTime::now())?;
 //!
-//! let apiserver = pki.certificate(&CertificateName::ApiServer).unwrap().certificate().info()?;
+//! let apiserver = pki.named("apiserver")?.certificate().info()?;
 //! assert!(apiserver.dns_names.iter().any(|d| d == "kubernetes.default.svc"));
-//! assert!(apiserver.ip_addresses.contains(&"10.96.0.1".parse().unwrap()));
-//! let admin = pki.kubeconfig("admin.conf").unwrap();
-//! assert_eq!(admin.current_context, "kubernetes-admin@kubernetes");
+//! assert!(apiserver.ip_addresses.contains(&IpAddr::V4(Ipv4Addr::new(10, 96, 0, 1))));
+//! let admin = pki.kubeconfig("admin.conf").map(|k| k.current_context.as_str());
+//! assert_eq!(admin, Some("kubernetes-admin@kubernetes"));
 //!
 //! // On disk, kubeadm's layout: KubeadmLayout::new("/etc/kubernetes").write(&pki, false)?
 //! # Ok(())
