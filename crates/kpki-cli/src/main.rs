@@ -2,7 +2,7 @@
 //! flags into core values, makes the core call, and turns its result (or error, with the
 //! flag that changes it) into text.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::SystemTime;
@@ -11,9 +11,9 @@ use clap::{Args, Parser, Subcommand};
 
 mod signing;
 use kpki_core::{
-    ClusterSpecBuilder, Compatibility, DnsName, Endpoint, GoDuration, KeyAlgorithm, KeyChoice,
-    KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewTargets, Setting, SubjectAltNames,
-    human_time, parse_cidrs, parse_ip,
+    ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat, GoDuration, KeyAlgorithm,
+    KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewTargets, Setting,
+    SubjectAltNames, human_time, parse_cidrs, parse_ip,
 };
 
 #[derive(Parser)]
@@ -50,15 +50,30 @@ const DEFAULT_DIR: &str = "kpki-pki";
 
 #[derive(Subcommand)]
 enum CertsCommand {
-    /// List every certificate with its expiry (like `kubeadm certs check-expiration`).
-    CheckExpiration {
-        /// The kubeadm root (kubeconfigs here, certificates under DIR/pki).
-        #[arg(long, default_value = DEFAULT_DIR)]
-        dir: PathBuf,
-    },
+    /// List every certificate and CA with its expiry (like `kubeadm certs check-expiration`).
+    ///
+    /// Exit status: 0, or 3 with --fail-within when something expires within it, or 1 on
+    /// an error.
+    CheckExpiration(CheckExpirationArgs),
     /// Renew certificates in place, keeping subjects, SANs and usages (like `kubeadm certs renew`).
     Renew(RenewArgs),
 }
+
+#[derive(Args)]
+struct CheckExpirationArgs {
+    /// The kubeadm root (kubeconfigs here, certificates under DIR/pki).
+    #[arg(long, default_value = DEFAULT_DIR)]
+    dir: PathBuf,
+    /// Output format: table (kubeadm's text), or kubeadm's CertificateExpirationInfo (output.kubeadm.k8s.io/v1alpha3) as json or yaml.
+    #[arg(short, long, default_value = "table")]
+    output: String,
+    /// Exit with status 3, naming them on stderr, if any certificate or CA expires within this Go duration (720h) or has expired.
+    #[arg(long)]
+    fail_within: Option<String>,
+}
+
+/// The exit status of `check-expiration --fail-within` when something is due.
+const EXIT_EXPIRING: u8 = 3;
 
 #[derive(Args)]
 struct RenewArgs {
@@ -198,17 +213,18 @@ pub(crate) fn core<T>(r: kpki_core::Result<T>) -> CliResult<T> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let done = |r: CliResult<()>| r.map(|()| ExitCode::SUCCESS);
     let result = match cli.command {
-        Command::Init(args) => init(*args),
-        Command::Certs(CertsCommand::CheckExpiration { dir }) => check_expiration(&dir),
-        Command::Certs(CertsCommand::Renew(args)) => renew(args),
-        Command::Csr(args) => signing::csr(*args),
-        Command::Sign(args) => signing::sign(*args),
-        Command::KubeCsr(cmd) => signing::kube_csr(cmd),
-        Command::User(args) => signing::user(*args),
+        Command::Init(args) => done(init(*args)),
+        Command::Certs(CertsCommand::CheckExpiration(args)) => check_expiration(args),
+        Command::Certs(CertsCommand::Renew(args)) => done(renew(args)),
+        Command::Csr(args) => done(signing::csr(*args)),
+        Command::Sign(args) => done(signing::sign(*args)),
+        Command::KubeCsr(cmd) => done(signing::kube_csr(cmd)),
+        Command::User(args) => done(signing::user(*args)),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failures) => {
             for f in failures {
                 eprintln!("kpki: error: {f}");
@@ -269,10 +285,40 @@ fn init(args: InitArgs) -> CliResult<()> {
     Ok(())
 }
 
-fn check_expiration(dir: &Path) -> CliResult<()> {
-    let report = core(KubeadmLayout::new(dir).check_expiration(SystemTime::now()))?;
-    print!("{}", report.to_table());
-    Ok(())
+fn check_expiration(args: CheckExpirationArgs) -> CliResult<ExitCode> {
+    let format = flag::<ExpiryFormat>("--output", &args.output)?;
+    let window = opt_flag::<GoDuration>("--fail-within", args.fail_within.as_deref())?;
+    let report = core(KubeadmLayout::new(&args.dir).check_expiration(SystemTime::now()))?;
+    print!("{}", core(report.render(format))?);
+    let Some(window) = window else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let due = report.expiring_within(window.get());
+    if due.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "kpki: {} expire within {window}:",
+        if due.len() == 1 {
+            "1 certificate or CA".to_owned()
+        } else {
+            format!("{} certificates or CAs", due.len())
+        }
+    );
+    for e in due {
+        let when = e.not_after.map(human_time).unwrap_or_default();
+        let state = if e.residual_seconds < 0 {
+            "expired"
+        } else {
+            "expires"
+        };
+        eprintln!(
+            "kpki:   {:<28} {state} {when}  {}",
+            e.name,
+            e.path.display()
+        );
+    }
+    Ok(ExitCode::from(EXIT_EXPIRING))
 }
 
 fn renew(args: RenewArgs) -> CliResult<()> {

@@ -87,6 +87,34 @@ impl CertificateName {
         }
     }
 
+    /// The certificates `kubeadm certs check-expiration` lists, in its (name) order.
+    pub const KUBEADM_CHECKED: [CertificateName; 11] = [
+        CertificateName::Admin,
+        CertificateName::ApiServer,
+        CertificateName::ApiServerEtcdClient,
+        CertificateName::ApiServerKubeletClient,
+        CertificateName::ControllerManager,
+        CertificateName::EtcdHealthcheckClient,
+        CertificateName::EtcdPeer,
+        CertificateName::EtcdServer,
+        CertificateName::FrontProxyClient,
+        CertificateName::Scheduler,
+        CertificateName::SuperAdmin,
+    ];
+
+    /// The name kubeadm gives it in `kubeadm certs check-expiration` and `kubeadm certs
+    /// renew` (`apiserver`, `etcd-server`, `admin.conf`); kpki's own spelling
+    /// ([`Display`](fmt::Display)) for what kubeadm does not issue (`kube-proxy.conf`,
+    /// `nodes/w1`).
+    pub fn kubeadm_name(&self) -> String {
+        match self {
+            CertificateName::EtcdServer => "etcd-server".into(),
+            CertificateName::EtcdPeer => "etcd-peer".into(),
+            CertificateName::EtcdHealthcheckClient => "etcd-healthcheck-client".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// The kubeconfig file (relative to the kubeadm root) embedding this certificate, if any.
     pub fn kubeconfig_file(&self) -> Option<String> {
         match self {
@@ -124,9 +152,9 @@ impl CertificateName {
 }
 
 impl fmt::Display for CertificateName {
-    /// The name `kubeadm certs` uses: the file stem under `pki/` (`apiserver`,
-    /// `etcd/server`), the kubeconfig file (`admin.conf`), `nodes/<node>` and
-    /// `nodes/serving/<node>` for workers.
+    /// Where it lives: the file stem under `pki/` (`apiserver`, `etcd/server`), the
+    /// kubeconfig file (`admin.conf`), `nodes/<node>` and `nodes/serving/<node>` for
+    /// workers. [`CertificateName::kubeadm_name`] is kubeadm's spelling.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.pki_stem(), self.root_stem(), self.kubeconfig_file()) {
             (Some(stem), _, _) => f.write_str(stem),
@@ -141,12 +169,12 @@ impl FromStr for CertificateName {
     type Err = Error;
 
     /// Parses what `Display` writes (`apiserver`, `etcd/server`, `admin.conf`,
-    /// `nodes/w1`, `nodes/serving/w1`); `nodes/w1.conf` names the worker's client
-    /// certificate too.
+    /// `nodes/w1`, `nodes/serving/w1`) and kubeadm's names (`etcd-server`);
+    /// `nodes/w1.conf` names the worker's client certificate too.
     fn from_str(s: &str) -> Result<Self> {
         if let Some(name) = CertificateName::CONTROL_PLANE
             .iter()
-            .find(|n| n.to_string() == s)
+            .find(|n| n.to_string() == s || n.kubeadm_name() == s)
         {
             return Ok(name.clone());
         }
@@ -181,6 +209,21 @@ mod tests {
         for n in names {
             assert_eq!(n.to_string().parse::<CertificateName>().unwrap(), n);
         }
+        for n in CertificateName::CONTROL_PLANE {
+            assert_eq!(n.kubeadm_name().parse::<CertificateName>().unwrap(), n);
+        }
+        assert_eq!(
+            "etcd-healthcheck-client"
+                .parse::<CertificateName>()
+                .unwrap(),
+            CertificateName::EtcdHealthcheckClient
+        );
+        let mut sorted = CertificateName::KUBEADM_CHECKED.map(|n| n.kubeadm_name());
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            CertificateName::KUBEADM_CHECKED.map(|n| n.kubeadm_name())
+        );
         assert_eq!(
             "nodes/w1.conf".parse::<CertificateName>().unwrap(),
             CertificateName::WorkerKubeletClient(w)

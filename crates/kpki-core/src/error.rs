@@ -784,6 +784,8 @@ pub enum Choice {
     KeyChoice,
     /// Where a CA comes from.
     CaSource,
+    /// How a report is printed.
+    OutputFormat,
 }
 
 display!(Choice, |s, f| f.write_str(match s {
@@ -797,6 +799,7 @@ display!(Choice, |s, f| f.write_str(match s {
     Choice::CertificateName => "certificate name",
     Choice::KeyChoice => "key choice",
     Choice::CaSource => "CA source",
+    Choice::OutputFormat => "output format",
 }));
 
 /// Why PEM text was refused.

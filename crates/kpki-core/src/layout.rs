@@ -153,8 +153,10 @@ enum Sameness {
 }
 
 /// What [`KubeadmLayout::load`] found.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LoadedPki {
+    /// Where it was loaded from.
+    pub layout: KubeadmLayout,
     /// CAs found, by role (external where the key file is absent).
     pub cas: BTreeMap<CaRole, CertificateAuthority>,
     /// Certificate files found, with their keys where present.
@@ -419,7 +421,13 @@ impl KubeadmLayout {
             }
             Err(e) => return Err(Error::io(&self.root, "reading the directory", e)),
         }
-        let mut out = LoadedPki::default();
+        let mut out = LoadedPki {
+            layout: self.clone(),
+            cas: BTreeMap::new(),
+            certificates: Vec::new(),
+            kubeconfigs: Vec::new(),
+            service_account_key: None,
+        };
         for role in CaRole::ALL {
             if let Some(ca) = self.load_ca(role)? {
                 out.cas.insert(role, ca);

@@ -117,7 +117,9 @@ pub use error::{
 pub use files::{OutputFile, read_file, write_new_files};
 pub use host::{DefaultRoute, HostFacts};
 pub use identity::Identity;
-pub use inspect::{ExpiryEntry, ExpiryReport};
+pub use inspect::{
+    EXPIRATION_INFO_API_VERSION, EXPIRATION_INFO_KIND, ExpiryEntry, ExpiryFormat, ExpiryReport,
+};
 pub use key::{PrivateKey, PublicKey};
 pub use kube_csr::{
     API_VERSION as KUBE_CSR_API_VERSION, APPROVE_REASON, Condition, DENY_REASON,

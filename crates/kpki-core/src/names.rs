@@ -108,6 +108,18 @@ impl CaRole {
         }
     }
 
+    /// The name `kubeadm certs check-expiration` gives the role's CA (`ca`, `etcd-ca`,
+    /// `front-proxy-ca`; kpki's own `client-ca`, `kubelet-ca`).
+    pub fn kubeadm_name(self) -> &'static str {
+        match self {
+            CaRole::Kubernetes => "ca",
+            CaRole::Etcd => "etcd-ca",
+            CaRole::FrontProxy => "front-proxy-ca",
+            CaRole::Client => "client-ca",
+            CaRole::Kubelet => "kubelet-ca",
+        }
+    }
+
     /// The role whose CA this one uses unless configured otherwise (client and kubelet
     /// certificates come from the cluster CA, as kubeadm issues them).
     pub fn shares_by_default(self) -> Option<CaRole> {

@@ -213,6 +213,13 @@ typedef struct kpki_cluster_spec kpki_cluster_spec;
 typedef struct kpki_csr kpki_csr;
 
 /**
+ * The expiry report of a kubeadm directory: kubeadm's certificates (each listed,
+ * `missing` when absent), the kubeconfigs' client certificates, the CAs. Create with
+ * `kpki_expiry_report_load()`; free with `kpki_expiry_report_free()`.
+ */
+typedef struct kpki_expiry_report kpki_expiry_report;
+
+/**
  * A certificate subject as Kubernetes reads it: CN = user name, one O per group.
  * Create with `kpki_identity_node()`, `kpki_identity_user()`,
  * `kpki_identity_component()` or `kpki_identity_new()`; free with
@@ -1331,6 +1338,72 @@ kpki_result kpki_ca_sign_csr(const kpki_ca *ca,
  * `csr` is NULL or a `kpki_csr` from this library not yet freed.
  */
 void kpki_csr_free(kpki_csr *csr);
+
+/**
+ * Reads the kubeadm directory `dir` (kubeconfigs in it, certificates in `dir/pki`) and
+ * reports expiry at `now_unix` (seconds since the Unix epoch; 0 for the current time).
+ *
+ * Ownership: `dir` is only read. On success `*out` is a new report the caller owns
+ * (`kpki_expiry_report_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_MISSING_FILE` (no such
+ * directory, or nothing of a PKI in it), `KPKI_IO`, `KPKI_INVALID_PEM` /
+ * `KPKI_INVALID_CERTIFICATE` / `KPKI_INVALID_KUBECONFIG` (a file that does not parse;
+ * the message names it).
+ *
+ * # Safety
+ * `dir` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+kpki_result kpki_expiry_report_load(const char *dir, int64_t now_unix, kpki_expiry_report **out);
+
+/**
+ * The report as `output` prints it: `"table"` (or kubeadm's `"text"`), `"json"`
+ * (kubeadm's `CertificateExpirationInfo`, `output.kubeadm.k8s.io/v1alpha3`, as
+ * `kubeadm certs check-expiration -o json` writes it) or `"yaml"`.
+ *
+ * Ownership: `report` is borrowed. On success `*out` is a new buffer the caller owns
+ * (`kpki_bytes_free()`), NUL-terminated; on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (another
+ * `output`).
+ *
+ * # Safety
+ * `report` is NULL or a live `kpki_expiry_report`; `output` is NULL or NUL-terminated;
+ * `out` is NULL or writable.
+ */
+kpki_result kpki_expiry_report_render(const kpki_expiry_report *report,
+                                      const char *output,
+                                      kpki_bytes **out);
+
+/**
+ * What expires within `window_seconds` of the report's time (or has expired), soonest
+ * first: `*count` is how many (0 when nothing is due; missing files never count), and
+ * `*names`, if `names` is not NULL, their kubeadm names (`apiserver`, `etcd-server`,
+ * `ca`), one per line.
+ *
+ * Ownership: `report` is borrowed. On success `*names` (when asked for) is a new
+ * buffer the caller owns (`kpki_bytes_free()`); on failure it is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER` (`report`, `count`).
+ *
+ * # Safety
+ * `report` is NULL or a live `kpki_expiry_report`; `count` is NULL or writable; `names`
+ * is NULL or writable.
+ */
+kpki_result kpki_expiry_report_expiring_within(const kpki_expiry_report *report,
+                                               uint64_t window_seconds,
+                                               size_t *count,
+                                               kpki_bytes **names);
+
+/**
+ * Frees a report. NULL is a no-op.
+ *
+ * Ownership: takes `report` back; it must not be used afterwards.
+ *
+ * # Safety
+ * `report` is NULL or a `kpki_expiry_report` from this library not yet freed.
+ */
+void kpki_expiry_report_free(kpki_expiry_report *report);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -48,6 +48,8 @@ mod cluster;
 
 mod csr;
 
+mod lifecycle;
+
 pub use boundary::*;
 pub use bytes::*;
 pub use ca::*;
@@ -57,6 +59,7 @@ pub use csr::*;
 pub use error::*;
 pub use identity::*;
 pub use key::*;
+pub use lifecycle::*;
 
 // SAFETY.md invariant 6, checked by the compiler: what const handles point to may be
 // shared between threads, and every handle may be freed on another thread.

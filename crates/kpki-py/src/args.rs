@@ -285,6 +285,12 @@ impl<'py> FromPyObject<'_, 'py> for Delta {
     }
 }
 
+/// A `timedelta` of `seconds` whole seconds (may be negative).
+pub(crate) fn seconds_delta(py: Python<'_>, seconds: i64) -> PyResult<Py<PyAny>> {
+    let micros = i128::from(seconds) * 1_000_000;
+    Ok(delta_of_micros(py, micros)?.into_any().unbind())
+}
+
 /// A time as an aware UTC `datetime`.
 pub(crate) fn datetime(py: Python<'_>, t: SystemTime) -> PyResult<Py<PyAny>> {
     let api = datetime_api(py)?;

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyDict, PyType};
 
 use crate::args::{
     Delta, Dict, Flag, Int, IpText, List, Parsed, Path, Str, Subnets, Text, Time, datetime, now,
-    timedelta,
+    seconds_delta, timedelta,
 };
 use crate::authority::CertificateAuthority;
 use crate::ca::{CaSourceArg, CertifiedKey};
@@ -510,25 +510,36 @@ impl LoadedCertificate {
     }
 }
 
-/// One line of an expiry report (as `kubeadm certs check-expiration` prints).
+/// One certificate or CA of an expiry report (`kubeadm certs check-expiration`).
 #[pyclass(frozen, module = "kpki", get_all)]
 pub(crate) struct ExpiryEntry {
-    /// What it is (`apiserver`, `admin.conf`, `ca`).
+    /// kubeadm's name (`apiserver`, `etcd-server`, `admin.conf`, `ca`, `etcd-ca`).
     name: String,
-    /// Where it is.
+    /// kpki's name of the certificate (`etcd/server`), or `None` for a CA.
+    certificate: Option<String>,
+    /// Where it is, or would be if missing.
     path: PathBuf,
-    /// Subject, as `O=..., CN=...`.
-    subject: String,
-    /// Issuer CN.
-    issuer: String,
-    /// End of validity (aware UTC datetime).
-    not_after: Py<PyAny>,
-    /// Time left, or `None` once expired.
+    /// Subject, as `O=..., CN=...` (`None` when missing).
+    subject: Option<String>,
+    /// Issuer CN (`None` when missing).
+    issuer: Option<String>,
+    /// End of validity, aware UTC (`None` when missing).
+    not_after: Option<Py<PyAny>>,
+    /// Time left, negative once expired (`None` when missing).
     residual: Option<Py<PyAny>>,
-    /// The CA role that signs it (leaves), or `None`.
+    /// kubeadm's `residualTime`: whole seconds left, negative once expired, 0 when missing.
+    residual_seconds: i64,
+    /// The CA role that signs it (leaves), or `None` for a CA.
     ca: Option<&'static str>,
-    /// Whether its CA's key is absent ("externally managed").
+    /// For a CA, its role; for a leaf, its signing CA's role.
+    role: &'static str,
+    /// kubeadm's name of the signing CA (`ca`, `etcd-ca`, `front-proxy-ca`), or `None`
+    /// for a CA.
+    ca_name: Option<String>,
+    /// Whether the signing CA's key (for a CA: its own) is absent.
     externally_managed: bool,
+    /// Whether the file is absent.
+    missing: bool,
 }
 
 #[pymethods]
@@ -542,14 +553,95 @@ impl ExpiryEntry {
     fn wrap(py: Python<'_>, e: &kpki_core::ExpiryEntry) -> PyResult<ExpiryEntry> {
         Ok(ExpiryEntry {
             name: e.name.clone(),
+            certificate: e.certificate.as_ref().map(ToString::to_string),
             path: e.path.clone(),
             subject: e.subject.clone(),
             issuer: e.issuer.clone(),
-            not_after: datetime(py, e.not_after)?,
-            residual: e.residual.map(|d| timedelta(py, d)).transpose()?,
-            ca: e.ca.map(CaRole::name),
+            not_after: e.not_after.map(|t| datetime(py, t)).transpose()?,
+            residual: match e.missing() {
+                true => None,
+                false => Some(seconds_delta(py, e.residual_seconds)?),
+            },
+            residual_seconds: e.residual_seconds,
+            ca: e.certificate.as_ref().map(|_| e.role.name()),
+            role: e.role.name(),
+            ca_name: e.ca_name.clone(),
             externally_managed: e.externally_managed,
+            missing: e.missing(),
         })
+    }
+
+    fn wrap_all<'a>(
+        py: Python<'_>,
+        entries: impl IntoIterator<Item = &'a kpki_core::ExpiryEntry>,
+    ) -> PyResult<Vec<ExpiryEntry>> {
+        entries
+            .into_iter()
+            .map(|e| ExpiryEntry::wrap(py, e))
+            .collect()
+    }
+}
+
+/// What `kubeadm certs check-expiration` reports, with kubeadm's table and its
+/// `CertificateExpirationInfo` (output.kubeadm.k8s.io/v1alpha3) as JSON or YAML.
+#[pyclass(frozen, module = "kpki")]
+pub(crate) struct ExpiryReport {
+    inner: kpki_core::ExpiryReport,
+}
+
+#[pymethods]
+impl ExpiryReport {
+    /// The time the residual times count from.
+    #[getter]
+    fn now(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.inner.now)
+    }
+
+    /// Leaves (kubeadm's, each listed, `missing` when absent), sorted by name.
+    #[getter]
+    fn certificates(&self, py: Python<'_>) -> PyResult<Vec<ExpiryEntry>> {
+        ExpiryEntry::wrap_all(py, &self.inner.certificates)
+    }
+
+    /// CAs, sorted by name.
+    #[getter]
+    fn authorities(&self, py: Python<'_>) -> PyResult<Vec<ExpiryEntry>> {
+        ExpiryEntry::wrap_all(py, &self.inner.authorities)
+    }
+
+    /// Present certificates and CAs that expire within `window` (or have expired),
+    /// soonest first.
+    fn expiring_within(&self, py: Python<'_>, window: Delta) -> PyResult<Vec<ExpiryEntry>> {
+        ExpiryEntry::wrap_all(py, self.inner.expiring_within(window.0))
+    }
+
+    /// The report as `output` prints it: `table` (or `text`), `json`, `yaml`.
+    #[pyo3(signature = (output = "table"))]
+    fn render(&self, output: &str) -> Result<String> {
+        Ok(self.inner.render(output.parse()?)?)
+    }
+
+    /// kubeadm's table.
+    fn to_table(&self) -> String {
+        self.inner.to_table()
+    }
+
+    /// kubeadm's `CertificateExpirationInfo` as JSON (kubeadm's -o json, byte for byte).
+    fn to_json(&self) -> Result<String> {
+        Ok(self.inner.to_json()?)
+    }
+
+    /// kubeadm's `CertificateExpirationInfo` as YAML (kubeadm's -o yaml).
+    fn to_yaml(&self) -> Result<String> {
+        Ok(self.inner.to_yaml()?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<kpki.ExpiryReport {} certificates, {} CAs>",
+            self.inner.certificates.len(),
+            self.inner.authorities.len()
+        )
     }
 }
 
@@ -610,19 +702,19 @@ impl LoadedPki {
     }
 
     /// Every leaf (including the client certificates in kubeconfigs but kubelet.conf)
-    /// and every CA, with expiry at `now`.
+    /// and every CA, with expiry at `now`: [`ExpiryReport`]'s entries, certificates
+    /// first.
     #[pyo3(signature = (now = None))]
-    fn check_expiration<'py>(
-        &self,
-        py: Python<'py>,
-        now: Option<Time>,
-    ) -> Result<Bound<'py, PyList>> {
+    fn check_expiration(&self, py: Python<'_>, now: Option<Time>) -> Result<Vec<ExpiryEntry>> {
         let report = kpki_core::ExpiryReport::from_loaded(&self.inner, self::now(now))?;
-        let list = PyList::empty(py);
-        for e in report.certificates.iter().chain(report.authorities.iter()) {
-            list.append(ExpiryEntry::wrap(py, e)?)?;
-        }
-        Ok(list)
+        Ok(ExpiryEntry::wrap_all(py, report.entries())?)
+    }
+
+    /// The expiry report at `now` (`kubeadm certs check-expiration`).
+    #[pyo3(signature = (now = None))]
+    fn expiry_report(&self, now: Option<Time>) -> Result<ExpiryReport> {
+        let inner = kpki_core::ExpiryReport::from_loaded(&self.inner, self::now(now))?;
+        Ok(ExpiryReport { inner })
     }
 
     /// The expiry report as the table `kubeadm certs check-expiration` prints.

@@ -55,6 +55,7 @@ fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cluster::LoadedPki>()?;
     m.add_class::<cluster::LoadedCertificate>()?;
     m.add_class::<cluster::ExpiryEntry>()?;
+    m.add_class::<cluster::ExpiryReport>()?;
     m.add_class::<kubeconfig::Kubeconfig>()?;
     m.add_class::<csr::Csr>()?;
     m.add_class::<csr::SignerPolicy>()?;

@@ -179,21 +179,30 @@ fn expiry_report_lists_what_kubeadm_check_expiration_lists() {
             "apiserver-etcd-client",
             "apiserver-kubelet-client",
             "controller-manager.conf",
-            "etcd/healthcheck-client",
-            "etcd/peer",
-            "etcd/server",
+            "etcd-healthcheck-client",
+            "etcd-peer",
+            "etcd-server",
             "front-proxy-client",
             "scheduler.conf",
+            // kubeadm ≥ 1.29 lists it; v1.28.7 did not write it.
+            "super-admin.conf",
         ];
         want.sort_unstable();
         assert_eq!(names, want, "{kind}");
         assert_eq!(report.authorities.len(), 3, "{kind}");
+        let missing: Vec<&str> = report
+            .certificates
+            .iter()
+            .filter(|e| e.missing())
+            .map(|e| e.name.as_str())
+            .collect();
+        assert_eq!(missing, ["super-admin.conf"], "{kind}");
 
         // Each entry's expiry and issuer, against the oracle's reading of the file.
-        for e in &report.certificates {
+        for e in report.certificates.iter().filter(|e| !e.missing()) {
             let oracle = match e.name.strip_suffix(".conf") {
                 Some(_) => {
-                    let v = kubectl_view(&tmp.join(&e.name), false).unwrap();
+                    let v = kubectl_view(&e.path, false).unwrap();
                     Parsed::from_pem_bytes(
                         &b64(v["users"][0]["user"]["client-certificate-data"]
                             .as_str()
@@ -202,23 +211,29 @@ fn expiry_report_lists_what_kubeadm_check_expiration_lists() {
                     )
                     .unwrap()
                 }
-                None => Parsed::from_pem_file(&tmp.join(format!("pki/{}.crt", e.name))).unwrap(),
+                None => Parsed::from_pem_file(&e.path).unwrap(),
             };
-            assert_eq!(e.not_after, oracle.not_after(), "{kind} {}", e.name);
+            assert_eq!(e.not_after, Some(oracle.not_after()), "{kind} {}", e.name);
+            let left = oracle.not_after().duration_since(now).unwrap().as_secs();
+            assert_eq!(e.residual_seconds, left as i64, "{kind} {}", e.name);
+            let issuer = Parsed::name_attrs(&oracle.cert.tbs_certificate.issuer).unwrap();
             assert_eq!(
-                e.residual,
-                oracle.not_after().duration_since(now).ok(),
+                e.issuer.as_deref(),
+                Some(issuer[0].2.as_str()),
                 "{kind} {}",
                 e.name
             );
-            let issuer = Parsed::name_attrs(&oracle.cert.tbs_certificate.issuer).unwrap();
-            assert_eq!(e.issuer, issuer[0].2, "{kind} {}", e.name);
             assert!(!e.externally_managed, "{kind} {}", e.name);
         }
-        for e in &report.authorities {
-            let oracle = Parsed::from_pem_file(&tmp.join(format!("pki/{}.crt", e.name))).unwrap();
-            assert_eq!(e.not_after, oracle.not_after(), "{kind} {}", e.name);
-            assert!(e.residual.unwrap() > Duration::from_secs(9 * 365 * 86_400));
+        for (e, file) in report.authorities.iter().zip([
+            "pki/ca.crt",
+            "pki/etcd/ca.crt",
+            "pki/front-proxy-ca.crt",
+        ]) {
+            assert_eq!(e.path, tmp.join(file), "{kind}");
+            let oracle = Parsed::from_pem_file(&e.path).unwrap();
+            assert_eq!(e.not_after, Some(oracle.not_after()), "{kind} {}", e.name);
+            assert!(e.residual_seconds > 9 * 365 * 86_400);
         }
         let table = report.to_table();
         for n in &want {
@@ -229,21 +244,25 @@ fn expiry_report_lists_what_kubeadm_check_expiration_lists() {
         let later = now + Duration::from_secs(365 * 86_400);
         let report = ExpiryReport::from_loaded(&loaded, later).unwrap();
         assert!(
-            report.certificates.iter().all(|e| e.residual.is_none()),
+            report
+                .certificates
+                .iter()
+                .all(|e| e.missing() || e.residual_seconds < 0),
             "{kind}"
         );
         assert!(
-            report.authorities.iter().all(|e| e.residual.is_some()),
+            report.authorities.iter().all(|e| e.residual_seconds > 0),
             "{kind}"
         );
-        assert!(report.to_table().contains("expired"));
+        assert_eq!(report.expiring_within(Duration::ZERO).len(), 10, "{kind}");
+        assert!(report.to_table().contains("<invalid>"));
 
         // Without ca.key the cluster CA is "externally managed", and so is what it signs.
         std::fs::remove_file(tmp.join("pki/ca.key")).unwrap();
         let loaded = KubeadmLayout::new(tmp.path()).load().unwrap();
         let report = ExpiryReport::from_loaded(&loaded, now).unwrap();
-        for e in &report.certificates {
-            let by_cluster_ca = e.issuer == "kubernetes";
+        for e in report.certificates.iter().filter(|e| !e.missing()) {
+            let by_cluster_ca = e.issuer.as_deref() == Some("kubernetes");
             assert_eq!(e.externally_managed, by_cluster_ca, "{kind} {}", e.name);
         }
         let ca = report.authorities.iter().find(|e| e.name == "ca").unwrap();

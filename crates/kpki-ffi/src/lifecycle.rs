@@ -1,0 +1,154 @@
+//! The PKI after `init`: `kpki_expiry_report` (what `kubeadm certs check-expiration`
+//! reports, as kubeadm's table or its `CertificateExpirationInfo` JSON/YAML).
+
+use std::ffi::c_char;
+use std::time::{Duration, SystemTime};
+
+use kpki_core::{ExpiryFormat, ExpiryReport, KubeadmLayout};
+
+use crate::boundary::{Castable, arg_out, arg_ref, arg_str, ffi_boundary, ffi_guard, free_handle};
+use crate::bytes::{kpki_bytes, set_bytes};
+use crate::error::{FfiError, kpki_result};
+
+/// The expiry report of a kubeadm directory: kubeadm's certificates (each listed,
+/// `missing` when absent), the kubeconfigs' client certificates, the CAs. Create with
+/// `kpki_expiry_report_load()`; free with `kpki_expiry_report_free()`.
+pub struct kpki_expiry_report {
+    _private: [u8; 0],
+}
+
+impl Castable for kpki_expiry_report {
+    type RustType = ExpiryReport;
+}
+
+/// `now_unix` as a time: seconds since the Unix epoch, 0 for the current time.
+fn time_of(now_unix: i64) -> Result<SystemTime, FfiError> {
+    if now_unix == 0 {
+        return Ok(SystemTime::now());
+    }
+    let offset = Duration::from_secs(now_unix.unsigned_abs());
+    let t = match now_unix > 0 {
+        true => SystemTime::UNIX_EPOCH.checked_add(offset),
+        false => SystemTime::UNIX_EPOCH.checked_sub(offset),
+    };
+    t.ok_or_else(|| {
+        FfiError::new(
+            kpki_result::KPKI_INVALID_VALIDITY,
+            format!("now_unix {now_unix} is out of range"),
+        )
+    })
+}
+
+/// Reads the kubeadm directory `dir` (kubeconfigs in it, certificates in `dir/pki`) and
+/// reports expiry at `now_unix` (seconds since the Unix epoch; 0 for the current time).
+///
+/// Ownership: `dir` is only read. On success `*out` is a new report the caller owns
+/// (`kpki_expiry_report_free()`); on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_MISSING_FILE` (no such
+/// directory, or nothing of a PKI in it), `KPKI_IO`, `KPKI_INVALID_PEM` /
+/// `KPKI_INVALID_CERTIFICATE` / `KPKI_INVALID_KUBECONFIG` (a file that does not parse;
+/// the message names it).
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_expiry_report_load(
+    dir: *const c_char,
+    now_unix: i64,
+    out: *mut *mut kpki_expiry_report,
+) -> kpki_result {
+    ffi_boundary("kpki_expiry_report_load", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `dir` is NULL or NUL-terminated (contract).
+        let dir = unsafe { arg_str(dir, "dir") }?;
+        out.set(KubeadmLayout::new(dir).check_expiration(time_of(now_unix)?)?);
+        Ok(())
+    })
+}
+
+/// The report as `output` prints it: `"table"` (or kubeadm's `"text"`), `"json"`
+/// (kubeadm's `CertificateExpirationInfo`, `output.kubeadm.k8s.io/v1alpha3`, as
+/// `kubeadm certs check-expiration -o json` writes it) or `"yaml"`.
+///
+/// Ownership: `report` is borrowed. On success `*out` is a new buffer the caller owns
+/// (`kpki_bytes_free()`), NUL-terminated; on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (another
+/// `output`).
+///
+/// # Safety
+/// `report` is NULL or a live `kpki_expiry_report`; `output` is NULL or NUL-terminated;
+/// `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_expiry_report_render(
+    report: *const kpki_expiry_report,
+    output: *const c_char,
+    out: *mut *mut kpki_bytes,
+) -> kpki_result {
+    ffi_boundary("kpki_expiry_report_render", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `report` is NULL or a live handle (contract).
+        let report = unsafe { arg_ref(report, "report") }?;
+        // SAFETY: `output` is NULL or NUL-terminated (contract).
+        let format: ExpiryFormat = unsafe { arg_str(output, "output") }?.parse()?;
+        set_bytes(out, report.render(format)?.as_bytes());
+        Ok(())
+    })
+}
+
+/// What expires within `window_seconds` of the report's time (or has expired), soonest
+/// first: `*count` is how many (0 when nothing is due; missing files never count), and
+/// `*names`, if `names` is not NULL, their kubeadm names (`apiserver`, `etcd-server`,
+/// `ca`), one per line.
+///
+/// Ownership: `report` is borrowed. On success `*names` (when asked for) is a new
+/// buffer the caller owns (`kpki_bytes_free()`); on failure it is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER` (`report`, `count`).
+///
+/// # Safety
+/// `report` is NULL or a live `kpki_expiry_report`; `count` is NULL or writable; `names`
+/// is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_expiry_report_expiring_within(
+    report: *const kpki_expiry_report,
+    window_seconds: u64,
+    count: *mut usize,
+    names: *mut *mut kpki_bytes,
+) -> kpki_result {
+    ffi_boundary("kpki_expiry_report_expiring_within", || {
+        let names = match names.is_null() {
+            true => None,
+            // SAFETY: `names` is non-NULL and writable (contract).
+            false => Some(unsafe { arg_out(names, "names") }?),
+        };
+        // SAFETY: `report` is NULL or a live handle (contract).
+        let report = unsafe { arg_ref(report, "report") }?;
+        // SAFETY: `count` is NULL or writable for one size_t (contract).
+        let count = unsafe { count.as_mut() }.ok_or_else(|| FfiError::null("count"))?;
+        let due = report.expiring_within(Duration::from_secs(window_seconds));
+        *count = due.len();
+        if let Some(out) = names {
+            let text: String = due.iter().map(|e| format!("{}\n", e.name)).collect();
+            set_bytes(out, text.as_bytes());
+        }
+        Ok(())
+    })
+}
+
+/// Frees a report. NULL is a no-op.
+///
+/// Ownership: takes `report` back; it must not be used afterwards.
+///
+/// # Safety
+/// `report` is NULL or a `kpki_expiry_report` from this library not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_expiry_report_free(report: *mut kpki_expiry_report) {
+    ffi_guard((), || {
+        // SAFETY: NULL or an unfreed handle, never used again (contract).
+        unsafe { free_handle(report) }
+    });
+}

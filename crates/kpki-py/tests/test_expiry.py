@@ -1,0 +1,89 @@
+"""Expiry reports through the Python door: kubeadm's `CertificateExpirationInfo`
+(output.kubeadm.k8s.io/v1alpha3) as JSON and YAML, read back with the standard
+library's json and with PyYAML, and the dates checked with `cryptography`."""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import load_cert
+
+import kpki
+
+KUBEADM = [
+    ("admin.conf", "ca"),
+    ("apiserver", "ca"),
+    ("apiserver-etcd-client", "etcd-ca"),
+    ("apiserver-kubelet-client", "ca"),
+    ("controller-manager.conf", "ca"),
+    ("etcd-healthcheck-client", "etcd-ca"),
+    ("etcd-peer", "etcd-ca"),
+    ("etcd-server", "etcd-ca"),
+    ("front-proxy-client", "front-proxy-ca"),
+    ("scheduler.conf", "ca"),
+    ("super-admin.conf", "ca"),
+]
+GO_CERTIFICATE = ["name", "expirationDate", "residualTime", "externallyManaged", "caName", "missing"]
+
+
+def test_json_is_kubeadms_type_in_kubeadms_order(pki_dir: Path) -> None:
+    report = kpki.load(pki_dir).expiry_report()
+    text = report.to_json()
+    assert text == report.render("json") and text.endswith("}\n")
+    ordered = json.loads(text, object_pairs_hook=list)
+    assert [k for k, _ in ordered] == ["kind", "apiVersion", "certificates", "certificateAuthorities"]
+    doc = json.loads(text)
+    assert doc["kind"] == "CertificateExpirationInfo"
+    assert doc["apiVersion"] == "output.kubeadm.k8s.io/v1alpha3"
+    certs = dict(ordered)["certificates"]
+    for fields in certs:
+        keys = [k for k, _ in fields]
+        assert keys == GO_CERTIFICATE, keys
+    by_name = {c["name"]: c for c in doc["certificates"]}
+    for name, ca in KUBEADM:
+        assert by_name[name]["caName"] == ca and by_name[name]["missing"] is False
+    # The session's PKI has a worker: its certificates are listed under kpki's names,
+    # among kubeadm's, sorted.
+    names = [c["name"] for c in doc["certificates"]]
+    assert "nodes/serving/node02" in names and names == sorted(names)
+    apiserver = load_cert(pki_dir / "pki/apiserver.crt")
+    expires = apiserver.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert by_name["apiserver"]["expirationDate"] == expires
+    left = by_name["apiserver"]["residualTime"]
+    want = (apiserver.not_valid_after_utc - report.now).total_seconds()
+    assert abs(left - want) < 1
+    assert [c["name"] for c in doc["certificateAuthorities"]] == ["ca", "etcd-ca", "front-proxy-ca"]
+    assert all("caName" not in c for c in doc["certificateAuthorities"])
+
+
+def test_yaml_reads_back_as_the_json(pki_dir: Path) -> None:
+    report = kpki.load(pki_dir).expiry_report()
+    assert yaml.safe_load(report.to_yaml()) == json.loads(report.to_json())
+    assert report.render("yaml") == report.to_yaml()
+    assert report.render() == report.to_table() == report.render("text")
+    assert report.to_table().startswith("CERTIFICATE ")
+
+
+def test_entries_expiring_within_and_missing_ones(tmp_path: Path) -> None:
+    spec = kpki.ClusterSpec("node01", "10.0.0.10", key_algorithm="ecdsa-p256", compatibility="kubeadm-1.28")
+    spec.generate().write(tmp_path)
+    report = kpki.load(tmp_path).expiry_report()
+    super_admin = next(e for e in report.certificates if e.name == "super-admin.conf")
+    assert super_admin.missing and super_admin.not_after is None and super_admin.residual is None
+    assert super_admin.path == tmp_path / "super-admin.conf"
+    assert report.expiring_within(datetime.timedelta(days=30)) == []
+    due = report.expiring_within(datetime.timedelta(days=366))
+    assert sorted(e.name for e in due) == sorted(n for n, _ in KUBEADM if n != "super-admin.conf")
+    etcd = next(e for e in due if e.name == "etcd-server")
+    assert (etcd.certificate, etcd.ca, etcd.ca_name, etcd.role) == ("etcd/server", "etcd", "etcd-ca", "etcd")
+    assert etcd.residual is not None and etcd.residual.days in (364, 365)
+    assert etcd.residual_seconds == int(etcd.residual.total_seconds())
+    # Ten years later everything has expired: residual times go negative.
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3660 + 1)
+    old = kpki.load(tmp_path).expiry_report(now=later)
+    assert all(e.residual_seconds < 0 for e in old.certificates + old.authorities if not e.missing)
+    assert "<invalid>" in old.to_table()
+    with pytest.raises(kpki.InvalidInputError, match="json"):
+        report.render("xml")
