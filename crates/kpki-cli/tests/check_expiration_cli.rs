@@ -373,11 +373,17 @@ fn fail_within_exits_3_naming_what_is_due_and_0_otherwise() {
     // Eleven years catches the CAs too.
     let out = check(tmp.path(), &["--fail-within", "96360h"]);
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("kpki: 14 certificates or CAs"));
-    // Missing files are listed as missing but are not "due": the 1.28 fixture has no
-    // super-admin.conf.
+    // Missing files are listed as missing but are not "due": the kubeadm-1.28 profile
+    // writes no super-admin.conf.
     let old = TempDir::new("fail-within-128");
-    copy_fixture(&fixture("rsa"), old.path());
-    let out = check(old.path(), &["--fail-within", "1h"]);
+    kpki_init_example(old.path(), &["--profile", "kubeadm-1.28"]);
+    let out = check(old.path(), &["-o", "json", "--fail-within", "1h"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let super_admin = &v["certificates"][10];
+    assert_eq!(
+        (&super_admin["name"], &super_admin["missing"]),
+        (&"super-admin.conf".into(), &true.into())
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
