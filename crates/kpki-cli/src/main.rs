@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand};
 mod signing;
 use kpki_core::{
     ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat, GoDuration, KeyAlgorithm,
-    KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewTargets, Setting,
-    SubjectAltNames, human_time, parse_cidrs, parse_ip,
+    KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewOptions, RenewReason,
+    RenewTargets, Setting, SubjectAltNames, human_time, parse_cidrs, parse_ip,
 };
 
 #[derive(Parser)]
@@ -55,7 +55,7 @@ enum CertsCommand {
     /// Exit status: 0, or 3 with --fail-within when something expires within it, or 1 on
     /// an error.
     CheckExpiration(CheckExpirationArgs),
-    /// Renew certificates in place, keeping subjects, SANs and usages (like `kubeadm certs renew`).
+    /// Renew certificates in place, keeping subjects and usages (like `kubeadm certs renew`); a CA (ca, etcd-ca, front-proxy-ca) with its own key.
     Renew(RenewArgs),
 }
 
@@ -89,9 +89,15 @@ struct RenewArgs {
     /// With --rotate-key: the new keys' algorithm.
     #[arg(long, requires = "rotate_key")]
     key_algorithm: Option<String>,
-    /// Validity of the renewed certificates, as a Go duration (8760h) [default: 365 days].
+    /// Validity of the renewed certificates, as a Go duration (8760h) [default: the --config file's, else 365 days for a leaf and 10 years for a CA].
     #[arg(long)]
     validity: Option<String>,
+    /// Renew only what expires within this Go duration (720h) or has expired; the rest is listed as skipped (safe to run daily).
+    #[arg(long)]
+    within: Option<String>,
+    /// The cluster's kubeadm configuration as it is now: renewed certificates get the SANs it computes (new certSANs, endpoint, service CIDRs), and one whose SANs differ is renewed even if not due. The node name and address are the file's, else this host's, as for init.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -324,22 +330,63 @@ fn check_expiration(args: CheckExpirationArgs) -> CliResult<ExitCode> {
 fn renew(args: RenewArgs) -> CliResult<()> {
     let targets = core(RenewTargets::parse(&args.names))?;
     let algorithm = opt_flag::<KeyAlgorithm>("--key-algorithm", args.key_algorithm.as_deref())?;
-    let key = KeyChoice::from_options(args.rotate_key, algorithm);
     let validity = opt_flag::<GoDuration>("--validity", args.validity.as_deref())?;
-    let renewed = core(KubeadmLayout::new(&args.dir).renew(
-        &targets,
-        key,
-        validity.map(GoDuration::get),
-        SystemTime::now(),
-    ))?;
-    for r in &renewed {
-        let info = core(r.certificate.info())?;
+    let within = opt_flag::<GoDuration>("--within", args.within.as_deref())?;
+    let cluster = match &args.config {
+        Some(path) => Some(core(
+            ClusterSpecBuilder::for_this_host()
+                .kubeadm_config(core(KubeadmConfig::read(path))?)
+                .build(),
+        )?),
+        None => None,
+    };
+    let options = RenewOptions {
+        key: KeyChoice::from_options(args.rotate_key, algorithm),
+        validity: validity.map(GoDuration::get),
+        within: within.map(GoDuration::get),
+        cluster,
+    };
+    let report = core(KubeadmLayout::new(&args.dir).renew(&targets, &options, SystemTime::now()))?;
+    for ca in &report.authorities {
+        let info = core(ca.certificate.info())?;
         println!(
-            "renewed {:<28} {}  expires {}{}",
-            r.name.to_string(),
+            "renewed CA {:<25} {}  expires {}  (same key; what it issued stays valid)",
+            ca.role.kubeadm_name(),
+            ca.path.display(),
+            human_time(info.not_after)
+        );
+        for k in &ca.kubeconfigs {
+            println!("  trusted by {}", k.display());
+        }
+    }
+    for r in &report.renewed {
+        let info = core(r.certificate.info())?;
+        let why = match r.reason {
+            RenewReason::Asked => "",
+            RenewReason::Due => "  (due)",
+            RenewReason::Drift => "  (SANs differ from --config)",
+        };
+        println!(
+            "renewed {:<28} {}  expires {}{}{why}",
+            r.name.kubeadm_name(),
             r.path.display(),
             human_time(info.not_after),
             if r.key_rotated { "  (new key)" } else { "" }
+        );
+        for san in &r.added_sans {
+            println!("  + {san}");
+        }
+        for san in &r.removed_sans {
+            println!("  - {san}");
+        }
+    }
+    for s in &report.skipped {
+        println!(
+            "skipped {:<28} {}  expires {}  (not within {})",
+            s.name,
+            s.path.display(),
+            human_time(s.not_after),
+            within.map(|w| w.to_string()).unwrap_or_default()
         );
     }
     Ok(())

@@ -1271,6 +1271,13 @@ pub enum RenewProblem {
     },
     /// An intermediate CA cannot rotate itself.
     Intermediate,
+    /// The cluster configuration names another node than the certificate does.
+    OtherNode {
+        /// The CN the configuration gives.
+        config: String,
+        /// The CN the certificate has.
+        certificate: String,
+    },
 }
 
 display!(RenewProblem, |s, f| {
@@ -1290,6 +1297,11 @@ display!(RenewProblem, |s, f| {
     }
     RenewProblem::Intermediate => f.write_str(
         "it is an intermediate CA; issue its successor from its parent with CertificateAuthority::new_intermediate"
+    ),
+    RenewProblem::OtherNode { config, certificate } => write!(
+        f,
+        "the cluster configuration makes it {config:?}, but the certificate is {certificate:?}: \
+         the configuration names another node (give this node's name in nodeRegistration.name)"
     ),
 }
 });

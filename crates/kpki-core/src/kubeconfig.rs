@@ -291,6 +291,38 @@ impl Kubeconfig {
         }
     }
 
+    /// Edits the trust bundle (`certificate-authority-data`) of every cluster entry
+    /// with `edit`, which gets the bundle's certificates and returns the new list;
+    /// returns whether any bundle changed. Entries without embedded CA data are left
+    /// alone.
+    pub fn edit_trust_bundles(
+        &mut self,
+        mut edit: impl FnMut(Vec<Certificate>) -> Vec<Certificate>,
+    ) -> Result<bool> {
+        let mut changed = false;
+        for cluster in &mut self.clusters {
+            let Some(data) = &cluster.certificate_authority_data else {
+                continue;
+            };
+            let field = "certificate-authority-data";
+            let text = std::str::from_utf8(data).map_err(|_| Error::InvalidKubeconfig {
+                what: Origin::input("kubeconfig"),
+                problem: KubeconfigProblem::NotPemText { field },
+            })?;
+            let old = Certificate::chain_from_pem_in(
+                text,
+                &Origin::input(format!("kubeconfig {field}")),
+            )?;
+            let new = edit(old.clone());
+            if new != old {
+                let pem: String = new.iter().map(Certificate::to_pem).collect();
+                cluster.certificate_authority_data = Some(pem.into_bytes());
+                changed = true;
+            }
+        }
+        Ok(changed)
+    }
+
     /// Replaces the current user's embedded certificate and key (renewal).
     pub fn set_client_credentials(
         &mut self,

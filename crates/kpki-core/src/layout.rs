@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
@@ -20,10 +20,9 @@ use crate::certificate::Certificate;
 use crate::certificate_name::CertificateName;
 use crate::cluster::{CaSource, ClusterPki, ClusterSpec};
 use crate::dns::NodeName;
-use crate::error::{CaKeyNeeded, Error, KubeconfigProblem, Origin, Result, SpecProblem};
+use crate::error::{CaKeyNeeded, Error, Origin, Result, SpecProblem};
 use crate::files::{
     MODE_PUBLIC, MODE_SECRET, atomic_write, atomic_write_all, create_dirs, read_if_exists,
-    replace_files,
 };
 use crate::key::{PrivateKey, PublicKey};
 use crate::kube_csr::KubeCsr;
@@ -31,14 +30,13 @@ use crate::kubeadm_config::CertificatesDir;
 use crate::kubeconfig::{Cluster, Kubeconfig};
 use crate::names::CaRole;
 use crate::policy::SignerPolicy;
-use crate::renew::KeyChoice;
 use crate::user::{UserCredentials, UserRequest};
 
 /// A kubeadm root directory (kubeadm's `/etc/kubernetes`): kubeconfigs in the root,
 /// certificates under the certificates directory (`<root>/pki` by default).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KubeadmLayout {
-    root: PathBuf,
+    pub(crate) root: PathBuf,
     pki: PathBuf,
 }
 
@@ -208,51 +206,6 @@ pub struct LoadedKubeconfig {
     pub path: PathBuf,
     /// The parsed kubeconfig.
     pub kubeconfig: Kubeconfig,
-}
-
-/// What to renew: every certificate found, or these.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RenewTargets {
-    /// Every leaf certificate and kubeconfig found (`kubeadm certs renew all`).
-    All,
-    /// These, by the names `check-expiration` prints (`apiserver`, `etcd/server`,
-    /// `admin.conf`, `nodes/w1`); each must be found in the directory.
-    Named(Vec<String>),
-}
-
-impl RenewTargets {
-    /// From the names a person types: `all` alone, or names.
-    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<RenewTargets> {
-        if names.iter().any(|n| n.as_ref() == "all") {
-            if names.len() > 1 {
-                return Err(Error::InvalidSpec {
-                    problem: SpecProblem::AllWithNames,
-                });
-            }
-            return Ok(RenewTargets::All);
-        }
-        Ok(RenewTargets::Named(
-            names.iter().map(|n| n.as_ref().to_owned()).collect(),
-        ))
-    }
-
-    /// These certificates.
-    pub fn of(names: &[CertificateName]) -> RenewTargets {
-        RenewTargets::Named(names.iter().map(ToString::to_string).collect())
-    }
-}
-
-/// One certificate renewed by [`KubeadmLayout::renew`].
-#[derive(Clone, Debug)]
-pub struct RenewedCertificate {
-    /// Which certificate.
-    pub name: CertificateName,
-    /// The file rewritten (`.crt`, or the kubeconfig embedding it).
-    pub path: PathBuf,
-    /// The new certificate.
-    pub certificate: Certificate,
-    /// Whether its key pair was replaced.
-    pub key_rotated: bool,
 }
 
 impl KubeadmLayout {
@@ -822,298 +775,5 @@ impl KubeadmLayout {
         }
         let ca = self.signing_ca(&SignerPolicy::kube_apiserver_client())?;
         ca.issue_user(req, &cluster, now)
-    }
-
-    /// Renews certificates in place, as `kubeadm certs renew` does: each keeps its
-    /// subject, SANs and usages and is re-issued by the CA of its role found in this
-    /// directory, with the key kept or rotated as `key` says; kubeconfigs get their
-    /// embedded credentials replaced.
-    ///
-    /// All or nothing: every certificate is renewed in memory first; then the files are
-    /// replaced atomically, and if a write fails, the files already replaced are
-    /// restored. A directory with nothing to renew, and a name not found in it, are
-    /// errors.
-    pub fn renew(
-        &self,
-        targets: &RenewTargets,
-        key: KeyChoice,
-        validity: Option<Duration>,
-        now: SystemTime,
-    ) -> Result<Vec<RenewedCertificate>> {
-        let loaded = self.load()?;
-        let found = loaded.names();
-        let targets: Vec<CertificateName> = match targets {
-            RenewTargets::All => found.clone(),
-            RenewTargets::Named(names) => {
-                let mut unique: Vec<CertificateName> = Vec::with_capacity(names.len());
-                for text in names {
-                    let name = text
-                        .parse::<CertificateName>()
-                        .ok()
-                        .filter(|n| found.contains(n))
-                        .ok_or_else(|| Error::NoSuchCertificate {
-                            name: text.clone(),
-                            dir: self.root.clone(),
-                            available: found.iter().map(ToString::to_string).collect(),
-                        })?;
-                    if !unique.contains(&name) {
-                        unique.push(name);
-                    }
-                }
-                unique
-            }
-        };
-        if targets.is_empty() {
-            return Err(Error::EmptyDirectory {
-                path: self.root.clone(),
-            });
-        }
-        let mut renewed = Vec::with_capacity(targets.len());
-        let mut files: Vec<(PathBuf, Zeroizing<Vec<u8>>, u32)> = Vec::new();
-        for name in targets {
-            let role = name.ca_role();
-            // The CA that issued it: its role's own, or — where roles share a CA (the
-            // client and kubelet CAs are the cluster CA unless configured apart) — the
-            // CA in this directory whose subject is the certificate's issuer.
-            let issuer_of = |cert: &Certificate| -> Result<&CertificateAuthority> {
-                let issuer = cert.info()?.issuer_der;
-                let own = loaded.cas.get(&role).into_iter();
-                let others = loaded
-                    .cas
-                    .iter()
-                    .filter(|(r, _)| **r != role)
-                    .map(|(_, c)| c);
-                for ca in own.chain(others) {
-                    if ca.certificate().info()?.subject_der == issuer {
-                        return Ok(ca);
-                    }
-                }
-                Err(Error::MissingFile {
-                    path: self.ca_paths(role).0,
-                    reason: format!("the {role} CA that issued {name}"),
-                })
-            };
-            // A certificate may live as a .crt/.key pair, in a kubeconfig, or both
-            // (a worker's nodes/<node>.crt and nodes/<node>.conf): renew once, write both.
-            let pair = loaded.certificates.iter().find(|c| c.name == name);
-            let kc = loaded.kubeconfigs.iter().find(|k| k.name == name);
-            let (old, path) = match (pair, kc) {
-                (Some(p), _) => (p.certificate.clone(), p.path.clone()),
-                (None, Some(k)) => {
-                    let cert = k.kubeconfig.client_certificate()?.ok_or_else(|| {
-                        Error::InvalidKubeconfig {
-                            what: Origin::File(k.path.clone()),
-                            problem: KubeconfigProblem::NoClientCertificate,
-                        }
-                    })?;
-                    (cert, k.path.clone())
-                }
-                (None, None) => return Err(Error::internal("a found name has a file")),
-            };
-            let r = issuer_of(&old)?.renew(&old, key, validity, now)?;
-            if let Some(p) = pair {
-                files.push((
-                    p.path.clone(),
-                    Zeroizing::new(r.certificate.to_pem().into_bytes()),
-                    MODE_PUBLIC,
-                ));
-                if let (Some(new_key), Some((_, key_path))) =
-                    (&r.new_key, self.certificate_paths(&name))
-                {
-                    files.push((
-                        key_path,
-                        Zeroizing::new(new_key.to_pem().as_bytes().to_vec()),
-                        MODE_SECRET,
-                    ));
-                }
-            }
-            if let Some(k) = kc {
-                let private = match (&r.new_key, k.kubeconfig.client_key()?) {
-                    (Some(new), _) => new.clone(),
-                    (None, Some(existing)) => existing,
-                    (None, None) => pair.and_then(|p| p.key.clone()).ok_or_else(|| {
-                        Error::InvalidKubeconfig {
-                            what: Origin::File(k.path.clone()),
-                            problem: KubeconfigProblem::NoClientKey,
-                        }
-                    })?,
-                };
-                let mut kubeconfig = k.kubeconfig.clone();
-                kubeconfig.set_client_credentials(&r.certificate, &private)?;
-                let yaml = kubeconfig.to_yaml()?;
-                files.push((
-                    k.path.clone(),
-                    Zeroizing::new(yaml.as_bytes().to_vec()),
-                    MODE_SECRET,
-                ));
-            }
-            renewed.push(RenewedCertificate {
-                name,
-                path,
-                key_rotated: r.new_key.is_some(),
-                certificate: r.certificate,
-            });
-        }
-        replace_files(&files)?;
-        Ok(renewed)
-    }
-}
-
-#[cfg(test)]
-mod renew_tests {
-    use super::*;
-    use crate::names::KeyAlgorithm;
-    use kpki_testkit::TempDir;
-    use std::os::unix::fs::PermissionsExt as _;
-
-    fn init(dir: &Path, now: SystemTime) {
-        let spec = ClusterSpec::builder(
-            NodeName::new("node01").unwrap(),
-            "10.0.0.10".parse().unwrap(),
-        )
-        .key_algorithm(KeyAlgorithm::EcdsaP256)
-        .workers(vec![NodeName::new("node02").unwrap()])
-        .build()
-        .unwrap();
-        KubeadmLayout::new(dir).init(spec, now, false).unwrap();
-    }
-
-    #[test]
-    fn renews_every_certificate_keeping_keys_and_subjects() {
-        let dir = TempDir::new("renew-all");
-        let dir = dir.path();
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        init(dir, t0);
-        let layout = KubeadmLayout::new(dir);
-        let before = layout.load().unwrap();
-        let key_before = fs::read(dir.join("pki/apiserver.key")).unwrap();
-        let t1 = t0 + Duration::from_secs(200 * 24 * 3600);
-        let renewed = layout
-            .renew(&RenewTargets::All, KeyChoice::Keep, None, t1)
-            .unwrap();
-        assert_eq!(renewed.len(), before.names().len());
-        let after = layout.load().unwrap();
-        for (a, b) in before.certificates.iter().zip(&after.certificates) {
-            let (ia, ib) = (a.certificate.info().unwrap(), b.certificate.info().unwrap());
-            assert_eq!(ia.subject_der, ib.subject_der, "{}", a.name);
-            assert_eq!(ia.dns_names, ib.dns_names, "{}", a.name);
-            assert_eq!(ia.ip_addresses, ib.ip_addresses, "{}", a.name);
-            assert_eq!(ia.public_key, ib.public_key, "{}", a.name);
-            assert!(ib.not_after > ia.not_after, "{}", a.name);
-        }
-        for kc in &after.kubeconfigs {
-            let cert = kc.kubeconfig.client_certificate().unwrap().unwrap();
-            let key = kc.kubeconfig.client_key().unwrap().unwrap();
-            assert!(key.matches(&cert.info().unwrap().public_key), "{}", kc.name);
-            assert!(cert.info().unwrap().not_before > t0, "{}", kc.name);
-        }
-        assert_eq!(fs::read(dir.join("pki/apiserver.key")).unwrap(), key_before);
-    }
-
-    #[test]
-    fn rotating_replaces_the_key_file_with_mode_0600() {
-        let dir = TempDir::new("renew-rotate");
-        let dir = dir.path();
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        init(dir, t0);
-        let layout = KubeadmLayout::new(dir);
-        let key_before = fs::read(dir.join("pki/apiserver.key")).unwrap();
-        let r = layout
-            .renew(
-                &RenewTargets::of(&[CertificateName::ApiServer]),
-                KeyChoice::Rotate,
-                None,
-                t0,
-            )
-            .unwrap();
-        assert_eq!(r.len(), 1);
-        assert!(r[0].key_rotated);
-        let key_after = fs::read(dir.join("pki/apiserver.key")).unwrap();
-        assert_ne!(key_before, key_after);
-        let mode = fs::metadata(dir.join("pki/apiserver.key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let key = PrivateKey::from_pem(std::str::from_utf8(&key_after).unwrap()).unwrap();
-        let loaded = layout.load().unwrap();
-        let cert = loaded
-            .certificates
-            .iter()
-            .find(|c| c.name == CertificateName::ApiServer)
-            .unwrap();
-        assert!(key.matches(&cert.certificate.info().unwrap().public_key));
-    }
-
-    #[test]
-    fn nothing_changes_when_one_name_is_missing_or_its_ca_is_external() {
-        let dir = TempDir::new("renew-missing");
-        let dir = dir.path();
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        init(dir, t0);
-        let layout = KubeadmLayout::new(dir);
-        let before = fs::read(dir.join("pki/apiserver.crt")).unwrap();
-        let err = layout
-            .renew(
-                &RenewTargets::of(&[CertificateName::ApiServer, CertificateName::KubeProxy]),
-                KeyChoice::Keep,
-                None,
-                t0,
-            )
-            .unwrap_err();
-        assert!(matches!(err, Error::NoSuchCertificate { .. }), "{err}");
-        assert!(err.to_string().contains("etcd/server"), "{err}");
-        let err = layout
-            .renew(
-                &RenewTargets::parse(&["apiserver.crt"]).unwrap(),
-                KeyChoice::Keep,
-                None,
-                t0,
-            )
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("no certificate named \"apiserver.crt\""),
-            "{err}"
-        );
-        assert_eq!(fs::read(dir.join("pki/apiserver.crt")).unwrap(), before);
-
-        fs::remove_file(dir.join("pki/etcd/ca.key")).unwrap();
-        let err = layout
-            .renew(
-                &RenewTargets::of(&[CertificateName::EtcdServer]),
-                KeyChoice::Keep,
-                None,
-                t0,
-            )
-            .unwrap_err();
-        assert!(matches!(err, Error::CaKeyUnavailable { .. }), "{err}");
-    }
-
-    #[test]
-    fn a_missing_or_empty_directory_is_an_error_not_nothing_to_do() {
-        let dir = TempDir::new("renew-empty");
-        let now = SystemTime::now();
-        let err = KubeadmLayout::new(dir.path())
-            .renew(&RenewTargets::All, KeyChoice::Keep, None, now)
-            .unwrap_err();
-        assert!(matches!(err, Error::EmptyDirectory { .. }), "{err}");
-        let missing = dir.path().join("nope");
-        let err = KubeadmLayout::new(&missing)
-            .renew(&RenewTargets::All, KeyChoice::Keep, None, now)
-            .unwrap_err();
-        assert!(matches!(err, Error::MissingFile { .. }), "{err}");
-        assert!(err.to_string().contains("does not exist"), "{err}");
-        assert!(KubeadmLayout::new(&missing).check_expiration(now).is_err());
-    }
-
-    #[test]
-    fn renew_targets_parse_all_or_names() {
-        assert_eq!(RenewTargets::parse(&["all"]).unwrap(), RenewTargets::All);
-        assert_eq!(
-            RenewTargets::parse(&["apiserver", "admin.conf"]).unwrap(),
-            RenewTargets::of(&[CertificateName::ApiServer, CertificateName::Admin])
-        );
-        assert!(RenewTargets::parse(&["all", "apiserver"]).is_err());
     }
 }

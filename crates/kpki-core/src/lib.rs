@@ -95,6 +95,7 @@ mod kubeadm_config;
 mod inspect;
 mod layout;
 mod renew;
+mod renewal;
 
 pub use ca::{
     BACKDATE, CaRequest, CertificateAuthority, CertifiedKey, DEFAULT_CA_VALIDITY,
@@ -131,8 +132,8 @@ pub use kubeconfig::{
     Kubeconfig, User as KubeconfigUser,
 };
 pub use layout::{
-    FileAction, KubeadmLayout, LoadedCertificate, LoadedKubeconfig, LoadedPki, RenewTargets,
-    RenewedCertificate, WriteReport, WrittenFile,
+    FileAction, KubeadmLayout, LoadedCertificate, LoadedKubeconfig, LoadedPki, WriteReport,
+    WrittenFile,
 };
 pub use names::{
     CaRole, Compatibility, KUBEADM_CLUSTER_ADMINS_GROUP, KeyAlgorithm, MASTERS_GROUP, NODES_GROUP,
@@ -145,6 +146,10 @@ pub use policy::{
 };
 pub use profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage, Usage};
 pub use renew::{KeyChoice, Renewal, renewal_request, trust_bundle};
+pub use renewal::{
+    RenewOptions, RenewReason, RenewReport, RenewTargets, RenewedCa, RenewedCertificate,
+    SkippedCertificate,
+};
 pub use san::{Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames, parse_cidrs, parse_ip};
 pub use signer::Signer;
 pub use user::{UserCredentials, UserRequest};

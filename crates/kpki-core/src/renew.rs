@@ -163,7 +163,22 @@ impl CertificateAuthority {
                 },
             });
         }
-        let mut req = renewal_request(old, validity)?;
+        let req = renewal_request(old, validity)?;
+        self.renew_as(old, req, key, now)
+    }
+
+    /// Renews `old` under this CA as `req` says (its subject and usages, with the SANs
+    /// or validity a cluster's configuration asks for), with `old`'s key kept or
+    /// rotated as `key` says. [`CertificateAuthority::renew`] is this with
+    /// [`renewal_request`]`(old, ..)`.
+    pub fn renew_as(
+        &self,
+        old: &Certificate,
+        mut req: LeafRequest,
+        key: KeyChoice,
+        now: SystemTime,
+    ) -> Result<Renewal> {
+        let info = old.info()?;
         let old_algorithm = info.public_key.algorithm();
         let new_key = match key {
             KeyChoice::Keep => None,
@@ -189,6 +204,39 @@ impl CertificateAuthority {
             certificate,
             new_key,
         })
+    }
+
+    /// Renews this root CA with its own key (`kpki certs renew ca`): the same subject
+    /// and key — so the same subjectKeyIdentifier, and every certificate it issued
+    /// still verifies — with a new serial and `validity` (kubeadm's 10 years when
+    /// `None`). Refused for an intermediate (its parent renews it), for a CA whose key
+    /// is not held in memory, and for a subject kpki would not reproduce exactly.
+    pub fn renew_self(
+        &self,
+        validity: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<CertificateAuthority> {
+        let what = || format!("CA {:?}", self.common_name());
+        if !self.chain().is_empty() {
+            return Err(Error::CannotRenew {
+                what: what(),
+                problem: RenewProblem::Intermediate,
+            });
+        }
+        let key = self.require_private_key()?.clone();
+        let mut req = CaRequest::new(self.common_name());
+        if let Some(v) = validity {
+            req.validity = v;
+        }
+        req.compatibility = Compatibility::Current;
+        let renewed = CertificateAuthority::new_root(&req, key, now)?;
+        if renewed.certificate().info()?.subject_der != self.certificate().info()?.subject_der {
+            return Err(Error::CannotRenew {
+                what: what(),
+                problem: RenewProblem::OtherSubjectAttributes,
+            });
+        }
+        Ok(renewed)
     }
 
     /// Creates the successor of this root CA for a rotation: a new key of `algorithm`
@@ -346,6 +394,26 @@ mod tests {
         );
         let err = renewal_request(a.certificate(), None).unwrap_err();
         assert!(err.to_string().contains("CA certificate"), "{err}");
+    }
+
+    #[test]
+    fn a_ca_renewed_with_its_own_key_still_verifies_what_it_issued() {
+        let old_ca = ca(KeyAlgorithm::EcdsaP256);
+        let (leaf, _) = serving(&old_ca);
+        let later = now() + Duration::from_secs(1800);
+        let renewed = old_ca.renew_self(None, later).unwrap();
+        let (a, b) = (
+            old_ca.certificate().info().unwrap(),
+            renewed.certificate().info().unwrap(),
+        );
+        assert_eq!(a.subject_der, b.subject_der);
+        assert_eq!(a.public_key, b.public_key);
+        assert_ne!(a.serial, b.serial);
+        assert!(b.not_after > a.not_after);
+        renewed.verify_issued(&leaf, later).unwrap();
+        let ext = CertificateAuthority::external(old_ca.certificate().clone()).unwrap();
+        let err = ext.renew_self(None, later).unwrap_err();
+        assert!(matches!(err, Error::CaKeyUnavailable { .. }), "{err}");
     }
 
     #[test]

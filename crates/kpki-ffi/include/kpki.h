@@ -1405,6 +1405,49 @@ kpki_result kpki_expiry_report_expiring_within(const kpki_expiry_report *report,
  */
 void kpki_expiry_report_free(kpki_expiry_report *report);
 
+/**
+ * Renews certificates of the kubeadm directory `dir` in place, as `kpki certs renew`
+ * does, all or nothing.
+ *
+ * - `names`/`names_count`: kubeadm's names (`"apiserver"`, `"etcd-server"`,
+ *   `"admin.conf"`) and CA names (`"ca"`, `"etcd-ca"`, `"front-proxy-ca"`: renewed with
+ *   their own keys, so what they issued stays valid); `names_count` 0 (and `names`
+ *   NULL) renews every leaf found.
+ * - `key`: NULL or `"keep"` (kubeadm's way), `"rotate"`, or an algorithm name.
+ * - `validity_seconds`: 0 for the default (the cluster's, else 365 days for a leaf and
+ *   10 years for a CA).
+ * - `within_seconds`: 0 renews everything named; otherwise only what expires within
+ *   it, the rest counted as skipped.
+ * - `cluster`: NULL, or the cluster as its configuration now describes it (a spec from
+ *   `kpki_cluster_spec_from_kubeadm_config()`): renewed certificates get its SANs, and
+ *   one whose SANs differ is renewed even if not due.
+ * - `now_unix`: seconds since the Unix epoch, 0 for the current time.
+ * - `renewed_count` / `skipped_count`: NULL, or where to store how many certificates
+ *   (CAs included) were renewed / left alone.
+ *
+ * Ownership: everything is only read.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_MISSING_FILE` (no such
+ * directory, or nothing of a PKI in it), `KPKI_NOT_FOUND` (a name not in it; the
+ * message lists what is), `KPKI_UNKNOWN_CHOICE` (`key`), `KPKI_CA_KEY_UNAVAILABLE`,
+ * `KPKI_CANNOT_RENEW` (e.g. `cluster` names another node), `KPKI_IO`.
+ *
+ * # Safety
+ * `dir` is NULL or NUL-terminated; `names` is NULL or points to `names_count`
+ * NUL-terminated strings; `key` is NULL or NUL-terminated; `cluster` is NULL or a live
+ * `kpki_cluster_spec`; the counts are NULL or writable.
+ */
+kpki_result kpki_dir_renew(const char *dir,
+                           const char *const *names,
+                           size_t names_count,
+                           const char *key,
+                           uint64_t validity_seconds,
+                           uint64_t within_seconds,
+                           const kpki_cluster_spec *cluster,
+                           int64_t now_unix,
+                           size_t *renewed_count,
+                           size_t *skipped_count);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

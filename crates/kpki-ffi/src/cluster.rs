@@ -42,6 +42,11 @@ pub(crate) struct Spec {
 }
 
 impl Spec {
+    /// The spec, checked.
+    pub(crate) fn spec(&self) -> &ClusterSpec {
+        &self.spec
+    }
+
     /// The spec `builder` builds to, or why it does not.
     fn build(builder: ClusterSpecBuilder) -> Result<Spec, FfiError> {
         let spec = builder.clone().build()?;

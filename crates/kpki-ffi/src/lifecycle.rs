@@ -1,13 +1,17 @@
 //! The PKI after `init`: `kpki_expiry_report` (what `kubeadm certs check-expiration`
-//! reports, as kubeadm's table or its `CertificateExpirationInfo` JSON/YAML).
+//! reports, as kubeadm's table or its `CertificateExpirationInfo` JSON/YAML) and
+//! `kpki_dir_renew()` (`kpki certs renew`).
 
 use std::ffi::c_char;
 use std::time::{Duration, SystemTime};
 
-use kpki_core::{ExpiryFormat, ExpiryReport, KubeadmLayout};
+use kpki_core::{ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions, RenewTargets};
 
-use crate::boundary::{Castable, arg_out, arg_ref, arg_str, ffi_boundary, ffi_guard, free_handle};
+use crate::boundary::{
+    Castable, arg_out, arg_ref, arg_str, arg_str_array, ffi_boundary, ffi_guard, free_handle,
+};
 use crate::bytes::{kpki_bytes, set_bytes};
+use crate::cluster::kpki_cluster_spec;
 use crate::error::{FfiError, kpki_result};
 
 /// The expiry report of a kubeadm directory: kubeadm's certificates (each listed,
@@ -151,4 +155,87 @@ pub unsafe extern "C" fn kpki_expiry_report_free(report: *mut kpki_expiry_report
         // SAFETY: NULL or an unfreed handle, never used again (contract).
         unsafe { free_handle(report) }
     });
+}
+
+/// Renews certificates of the kubeadm directory `dir` in place, as `kpki certs renew`
+/// does, all or nothing.
+///
+/// - `names`/`names_count`: kubeadm's names (`"apiserver"`, `"etcd-server"`,
+///   `"admin.conf"`) and CA names (`"ca"`, `"etcd-ca"`, `"front-proxy-ca"`: renewed with
+///   their own keys, so what they issued stays valid); `names_count` 0 (and `names`
+///   NULL) renews every leaf found.
+/// - `key`: NULL or `"keep"` (kubeadm's way), `"rotate"`, or an algorithm name.
+/// - `validity_seconds`: 0 for the default (the cluster's, else 365 days for a leaf and
+///   10 years for a CA).
+/// - `within_seconds`: 0 renews everything named; otherwise only what expires within
+///   it, the rest counted as skipped.
+/// - `cluster`: NULL, or the cluster as its configuration now describes it (a spec from
+///   `kpki_cluster_spec_from_kubeadm_config()`): renewed certificates get its SANs, and
+///   one whose SANs differ is renewed even if not due.
+/// - `now_unix`: seconds since the Unix epoch, 0 for the current time.
+/// - `renewed_count` / `skipped_count`: NULL, or where to store how many certificates
+///   (CAs included) were renewed / left alone.
+///
+/// Ownership: everything is only read.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_MISSING_FILE` (no such
+/// directory, or nothing of a PKI in it), `KPKI_NOT_FOUND` (a name not in it; the
+/// message lists what is), `KPKI_UNKNOWN_CHOICE` (`key`), `KPKI_CA_KEY_UNAVAILABLE`,
+/// `KPKI_CANNOT_RENEW` (e.g. `cluster` names another node), `KPKI_IO`.
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated; `names` is NULL or points to `names_count`
+/// NUL-terminated strings; `key` is NULL or NUL-terminated; `cluster` is NULL or a live
+/// `kpki_cluster_spec`; the counts are NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kpki_dir_renew(
+    dir: *const c_char,
+    names: *const *const c_char,
+    names_count: usize,
+    key: *const c_char,
+    validity_seconds: u64,
+    within_seconds: u64,
+    cluster: *const kpki_cluster_spec,
+    now_unix: i64,
+    renewed_count: *mut usize,
+    skipped_count: *mut usize,
+) -> kpki_result {
+    ffi_boundary("kpki_dir_renew", || {
+        // SAFETY: `dir` is NULL or NUL-terminated (contract).
+        let dir = unsafe { arg_str(dir, "dir") }?;
+        // SAFETY: `names` points to `names_count` strings (contract).
+        let names = unsafe { arg_str_array(names, names_count, "names") }?;
+        let targets = match names.is_empty() {
+            true => RenewTargets::All,
+            false => RenewTargets::parse(&names)?,
+        };
+        let key: KeyChoice = match key.is_null() {
+            true => KeyChoice::Keep,
+            // SAFETY: `key` is non-NULL and NUL-terminated (contract).
+            false => unsafe { arg_str(key, "key") }?.parse()?,
+        };
+        let cluster = match cluster.is_null() {
+            true => None,
+            // SAFETY: `cluster` is non-NULL and a live handle (contract).
+            false => Some(unsafe { arg_ref(cluster, "cluster") }?.spec().clone()),
+        };
+        let seconds = |s: u64| (s != 0).then(|| Duration::from_secs(s));
+        let options = RenewOptions {
+            key,
+            validity: seconds(validity_seconds),
+            within: seconds(within_seconds),
+            cluster,
+        };
+        let report = KubeadmLayout::new(dir).renew(&targets, &options, time_of(now_unix)?)?;
+        // SAFETY: each count is NULL or writable for one size_t (contract).
+        if let Some(n) = unsafe { renewed_count.as_mut() } {
+            *n = report.renewed.len() + report.authorities.len();
+        }
+        // SAFETY: as above.
+        if let Some(n) = unsafe { skipped_count.as_mut() } {
+            *n = report.skipped.len();
+        }
+        Ok(())
+    })
 }

@@ -1,6 +1,8 @@
 /* The PKI after init, from C: the expiry report of a directory written by kpki, as
  * kubeadm's table and its CertificateExpirationInfo JSON (read back with Python's json
- * module), and what expires within a window. */
+ * module), and what expires within a window; renewal that skips what is not due,
+ * follows a kubeadm configuration's SANs, and renews a CA with its own key (checked
+ * with openssl). */
 #include "kpki_test.h"
 
 static char dir_buf[512];
@@ -90,9 +92,53 @@ static void expiry(const char *dir) {
   CHECK(missing == NULL, "out stays NULL on failure");
 }
 
+static const char GROWN[] =
+    "apiVersion: kubeadm.k8s.io/v1beta4\n"
+    "kind: InitConfiguration\n"
+    "localAPIEndpoint:\n"
+    "  advertiseAddress: 10.0.0.10\n"
+    "nodeRegistration:\n"
+    "  name: node01\n"
+    "---\n"
+    "apiVersion: kubeadm.k8s.io/v1beta4\n"
+    "kind: ClusterConfiguration\n"
+    "apiServer:\n"
+    "  certSANs: [api.example.com]\n";
+
+static void renew(const char *dir) {
+  size_t renewed = 99, skipped = 99;
+  /* Fresh certificates: nothing is due within 30 days. */
+  OK(kpki_dir_renew(dir, NULL, 0, NULL, 0, 30 * 86400, NULL, 0, &renewed, &skipped));
+  CHECK(renewed == 0 && skipped == 12 /* kubeadm's 11 and kubelet.conf */, "within 30 days: %zu renewed, %zu skipped", renewed, skipped);
+
+  /* The configuration adds a SAN: the API server's certificate drifted and is renewed. */
+  kpki_cluster_spec *grown = NULL;
+  if (OK(kpki_cluster_spec_from_kubeadm_yaml((const uint8_t *)GROWN, strlen(GROWN), &grown))) {
+    OK(kpki_dir_renew(dir, NULL, 0, "keep", 0, 30 * 86400, grown, 0, &renewed, &skipped));
+    CHECK(renewed == 1 && skipped == 11, "drift: %zu renewed, %zu skipped", renewed, skipped);
+    RUN_OK("openssl x509 -in '%s/pki/apiserver.crt' -noout -ext subjectAltName | grep -q 'DNS:api.example.com'",
+           dir);
+    RUN_OK("openssl verify -CAfile '%s/pki/ca.crt' '%s/pki/apiserver.crt' >/dev/null", dir, dir);
+  }
+  kpki_cluster_spec_free(grown);
+
+  /* etcd's CA renewed with its own key: a leaf it issued before verifies against it. */
+  RUN_OK("cp '%s/pki/etcd/server.crt' '%s/old-etcd-server.crt'", dir, dir);
+  const char *etcd_ca[] = {"etcd-ca"};
+  OK(kpki_dir_renew(dir, etcd_ca, 1, NULL, 0, 0, NULL, 0, &renewed, NULL));
+  CHECK(renewed == 1, "etcd-ca: %zu renewed", renewed);
+  RUN_OK("openssl verify -CAfile '%s/pki/etcd/ca.crt' '%s/old-etcd-server.crt' >/dev/null", dir, dir);
+
+  const char *nope[] = {"nope"};
+  ERR(kpki_dir_renew(dir, nope, 1, NULL, 0, 0, NULL, 0, NULL, NULL), KPKI_NOT_FOUND, "etcd-ca");
+  ERR(kpki_dir_renew(dir, NULL, 0, "sometimes", 0, 0, NULL, 0, NULL, NULL), KPKI_UNKNOWN_CHOICE, "rotate");
+  ERR(kpki_dir_renew(NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL), KPKI_NULL_PARAMETER, "dir");
+}
+
 int main(void) {
   const char *dir = init_dir();
   expiry(dir);
+  renew(dir);
   remove_tree(dir);
   return finish("test_lifecycle");
 }

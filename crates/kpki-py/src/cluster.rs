@@ -32,7 +32,7 @@ use kpki_core::{
 /// ``ClusterSpec.from_kubeadm_config(text)``.
 #[pyclass(frozen, module = "kpki")]
 pub(crate) struct ClusterSpec {
-    inner: kpki_core::ClusterSpec,
+    pub(crate) inner: kpki_core::ClusterSpec,
 }
 
 /// A `supplied` entry: a `kpki.CertifiedKey`.
@@ -49,11 +49,11 @@ impl<'py> FromPyObject<'_, 'py> for SuppliedArg {
 }
 
 /// A certificates directory argument, read by kubeadm's `certificatesDir` rule.
-fn certificates_dir(dir: Path) -> Result<CertificatesDir> {
+pub(crate) fn certificates_dir(dir: Path) -> Result<CertificatesDir> {
     Ok(CertificatesDir::from_kubeadm(&dir.0.to_string_lossy())?)
 }
 
-fn layout(root: Path, certificates_dir: Option<&CertificatesDir>) -> KubeadmLayout {
+pub(crate) fn layout(root: Path, certificates_dir: Option<&CertificatesDir>) -> KubeadmLayout {
     let layout = KubeadmLayout::new(root.0);
     match certificates_dir {
         Some(d) => layout.with_certificates_dir(d.as_path()),

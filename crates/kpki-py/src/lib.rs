@@ -34,6 +34,7 @@ mod identity;
 mod key;
 mod kube_csr;
 mod kubeconfig;
+mod lifecycle;
 mod public_key;
 mod san;
 
@@ -62,6 +63,11 @@ fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<kube_csr::KubeCsr>()?;
     m.add_class::<kubeconfig::UserCredentials>()?;
     m.add_function(wrap_pyfunction!(cluster::load, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::renew, m)?)?;
+    m.add_class::<lifecycle::RenewReport>()?;
+    m.add_class::<lifecycle::RenewedCertificate>()?;
+    m.add_class::<lifecycle::RenewedCa>()?;
+    m.add_class::<lifecycle::SkippedCertificate>()?;
     m.add_function(wrap_pyfunction!(ca::trust_bundle, m)?)?;
     m.add(
         "KEY_ALGORITHMS",

@@ -59,6 +59,11 @@ from kpki._kpki import (
     WriteReport,
     __version__,
     load,
+    renew,
+    RenewReport,
+    RenewedCertificate,
+    RenewedCa,
+    SkippedCertificate,
     trust_bundle,
 )
 from kpki.exceptions import (
@@ -117,5 +122,10 @@ __all__ = [
     "WriteReport",
     "__version__",
     "load",
+    "renew",
+    "RenewReport",
+    "RenewedCertificate",
+    "RenewedCa",
+    "SkippedCertificate",
     "trust_bundle",
 ]

@@ -45,6 +45,11 @@ __all__ = [
     "KubeCsr",
     "UserCredentials",
     "load",
+    "renew",
+    "RenewReport",
+    "RenewedCertificate",
+    "RenewedCa",
+    "SkippedCertificate",
     "trust_bundle",
     "KEY_ALGORITHMS",
     "COMPATIBILITIES",
@@ -501,6 +506,63 @@ class WriteReport:
     def __len__(self) -> int: ...
 
 def load(path: _Path, *, certificates_dir: Optional[_Path] = None) -> LoadedPki: ...
+def renew(
+    path: _Path,
+    names: Optional[list[str]] = None,
+    *,
+    key: Optional[str] = None,
+    validity: Optional[datetime.timedelta] = None,
+    within: Optional[datetime.timedelta] = None,
+    cluster: Optional[ClusterSpec] = None,
+    certificates_dir: Optional[_Path] = None,
+    now: Optional[datetime.datetime] = None,
+) -> RenewReport: ...
+
+@final
+class RenewedCertificate:
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+    @property
+    def certificate(self) -> Certificate: ...
+    @property
+    def key_rotated(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def added_sans(self) -> list[str]: ...
+    @property
+    def removed_sans(self) -> list[str]: ...
+
+@final
+class RenewedCa:
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+    @property
+    def certificate(self) -> Certificate: ...
+    @property
+    def kubeconfigs(self) -> list[pathlib.Path]: ...
+
+@final
+class SkippedCertificate:
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+    @property
+    def not_after(self) -> datetime.datetime: ...
+
+@final
+class RenewReport:
+    @property
+    def authorities(self) -> list[RenewedCa]: ...
+    @property
+    def renewed(self) -> list[RenewedCertificate]: ...
+    @property
+    def skipped(self) -> list[SkippedCertificate]: ...
 
 @final
 class LoadedCertificate:

@@ -1,6 +1,8 @@
-"""Expiry reports through the Python door: kubeadm's `CertificateExpirationInfo`
-(output.kubeadm.k8s.io/v1alpha3) as JSON and YAML, read back with the standard
-library's json and with PyYAML, and the dates checked with `cryptography`."""
+"""The PKI after init, through the Python door: expiry reports as kubeadm's
+`CertificateExpirationInfo` (output.kubeadm.k8s.io/v1alpha3) in JSON and YAML, read back
+with the standard library's json and with PyYAML, dates checked with `cryptography`; and
+`kpki.renew()` following a kubeadm configuration, skipping what is not due, renewing a CA
+with its own key (checked with `cryptography`)."""
 
 import datetime
 import json
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography import x509
 from conftest import load_cert
 
 import kpki
@@ -87,3 +90,48 @@ def test_entries_expiring_within_and_missing_ones(tmp_path: Path) -> None:
     assert "<invalid>" in old.to_table()
     with pytest.raises(kpki.InvalidInputError, match="json"):
         report.render("xml")
+
+
+GROWN = """apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: 10.0.0.10
+nodeRegistration:
+  name: node01
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+networking:
+  serviceSubnet: 10.96.0.0/12,fd00:10:96::/112
+apiServer:
+  certSANs: [api.example.com]
+"""
+
+
+def sans(cert: x509.Certificate) -> list[str]:
+    ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return [str(v) for v in ext.get_values_for_type(x509.DNSName)] + [
+        str(v) for v in ext.get_values_for_type(x509.IPAddress)
+    ]
+
+
+def test_renew_follows_the_config_skips_what_is_not_due_and_renews_a_ca(tmp_path: Path) -> None:
+    kpki.ClusterSpec("node01", "10.0.0.10", key_algorithm="ecdsa-p256").generate().write(tmp_path)
+    before = sans(load_cert(tmp_path / "pki/apiserver.crt"))
+    old_leaf = load_cert(tmp_path / "pki/front-proxy-client.crt")
+    cluster = kpki.ClusterSpec.from_kubeadm_config(GROWN)
+    report = kpki.renew(tmp_path, within=datetime.timedelta(days=30), cluster=cluster)
+    assert [r.name for r in report.renewed] == ["apiserver"]
+    r = report.renewed[0]
+    assert r.reason == "drift" and r.added_sans == ["DNS:api.example.com", "IP:fd00:10:96::1"]
+    after = sans(load_cert(tmp_path / "pki/apiserver.crt"))
+    assert set(after) - set(before) == {"api.example.com", "fd00:10:96::1"}
+    assert "etcd-server" in {s.name for s in report.skipped}
+    # A CA renewed with its own key: the leaf it issued before still verifies.
+    ca_report = kpki.renew(tmp_path, ["front-proxy-ca"])
+    assert [c.name for c in ca_report.authorities] == ["front-proxy-ca"] and ca_report.renewed == []
+    new_ca = load_cert(tmp_path / "pki/front-proxy-ca.crt")
+    assert new_ca.serial_number != old_leaf.serial_number
+    old_leaf.verify_directly_issued_by(new_ca)
+    with pytest.raises(kpki.InvalidInputError, match="no certificate named"):
+        kpki.renew(tmp_path, ["nope"])
