@@ -769,7 +769,12 @@ mod tests {
                 .clone()
                 .unwrap();
             let certs = Certificate::chain_from_pem(std::str::from_utf8(&bundle).unwrap()).unwrap();
-            assert_eq!(certs, std::slice::from_ref(&ca.certificate), "{}", k.path.display());
+            assert_eq!(
+                certs,
+                std::slice::from_ref(&ca.certificate),
+                "{}",
+                k.path.display()
+            );
         }
         // An external CA (no key) cannot be renewed.
         fs::remove_file(dir.join("pki/front-proxy-ca.key")).unwrap();
