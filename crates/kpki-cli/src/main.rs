@@ -11,9 +11,10 @@ use clap::{Args, Parser, Subcommand};
 
 mod signing;
 use kpki_core::{
-    ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat, GoDuration, KeyAlgorithm,
-    KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewOptions, RenewReason,
-    RenewTargets, Setting, SubjectAltNames, human_time, parse_cidrs, parse_ip,
+    CaRole, ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat, GoDuration,
+    KeyAlgorithm, KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewOptions,
+    RenewReason, RenewTargets, RotationPhase, RotationStatus, RotationStep, Setting,
+    SubjectAltNames, cluster_trust_bundle, human_time, parse_cidrs, parse_ip,
 };
 
 #[derive(Parser)]
@@ -43,6 +44,37 @@ enum Command {
     KubeCsr(signing::KubeCsrCommand),
     /// Issue a user certificate (with groups) and a ready kubeconfig.
     User(Box<signing::UserArgs>),
+    /// CA rotation without downtime, and the current trust set.
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Rotate CAs in phases (kubeadm's manual procedure): start, reissue, finish; status shows where it stands. Each phase is all or nothing and can be run again.
+    Rotate {
+        /// start: new CAs, every trust point holds old + new, a new sa.key signs while sa.pub holds both; reissue: every leaf and kubeconfig from the new CAs; finish: the old CAs leave every bundle; status.
+        #[arg(value_parser = ["start", "reissue", "finish", "status"])]
+        phase: String,
+        /// The kubeadm root (kubeconfigs here, certificates under DIR/pki).
+        #[arg(long, default_value = DEFAULT_DIR)]
+        dir: PathBuf,
+        /// With start: the CA roles to rotate (kubernetes, etcd, front-proxy), repeatable [default: all three].
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// Print a role's trust set (its CA file: one CA, two during a rotation) as PEM or as a ClusterTrustBundle (certificates.k8s.io/v1beta1).
+    TrustBundle {
+        /// The kubeadm root.
+        #[arg(long, default_value = DEFAULT_DIR)]
+        dir: PathBuf,
+        /// The CA role: kubernetes, etcd, front-proxy.
+        #[arg(long, default_value = "kubernetes")]
+        role: String,
+        /// pem or cluster-trust-bundle.
+        #[arg(short, long, default_value = "pem", value_parser = ["pem", "cluster-trust-bundle"])]
+        output: String,
+    },
 }
 
 /// The directory every command works on unless told otherwise.
@@ -228,6 +260,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => done(signing::sign(*args)),
         Command::KubeCsr(cmd) => done(signing::kube_csr(cmd)),
         Command::User(args) => done(signing::user(*args)),
+        Command::Ca(cmd) => done(ca(cmd)),
     };
     match result {
         Ok(code) => code,
@@ -325,6 +358,88 @@ fn check_expiration(args: CheckExpirationArgs) -> CliResult<ExitCode> {
         );
     }
     Ok(ExitCode::from(EXIT_EXPIRING))
+}
+
+fn ca(cmd: CaCommand) -> CliResult<()> {
+    match cmd {
+        CaCommand::Rotate { phase, dir, roles } => {
+            let layout = KubeadmLayout::new(&dir);
+            let now = SystemTime::now();
+            let roles = roles
+                .iter()
+                .map(|r| flag::<CaRole>("--role", r))
+                .collect::<CliResult<Vec<_>>>()?;
+            if phase == "status" {
+                print!("{}", status_text(&core(layout.rotation_status(now))?));
+                return Ok(());
+            }
+            let step = flag::<RotationStep>("PHASE", &phase)?;
+            let report = core(layout.rotate(step, &roles, now))?;
+            let roles: Vec<&str> = report.roles.iter().map(|r| r.name()).collect();
+            match report.already_done {
+                true => println!(
+                    "{phase}: done already (phase {}); nothing to do",
+                    report.phase.name()
+                ),
+                false => println!(
+                    "{phase}: done for {} ({} files written, {} removed)",
+                    roles.join(", "),
+                    report.written.len(),
+                    report.removed.len()
+                ),
+            }
+            for p in &report.written {
+                println!("  wrote   {}", p.display());
+            }
+            for p in &report.removed {
+                println!("  removed {}", p.display());
+            }
+            Ok(())
+        }
+        CaCommand::TrustBundle { dir, role, output } => {
+            let role = flag::<CaRole>("--role", &role)?;
+            let certs = core(KubeadmLayout::new(&dir).trust_set(role))?;
+            match output.as_str() {
+                "pem" => certs.iter().for_each(|c| print!("{}", c.to_pem())),
+                _ => print!(
+                    "{}",
+                    core(cluster_trust_bundle(&format!("kpki-{role}-ca"), &certs))?
+                ),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn status_text(s: &RotationStatus) -> String {
+    let roles: Vec<&str> = s.roles.iter().map(|r| r.name()).collect();
+    let mut out = match s.phase {
+        None => "no CA rotation has been started here\n".to_owned(),
+        Some(p) => format!("phase: {} ({})\n", p.name(), roles.join(", ")),
+    };
+    let next = match s.phase {
+        Some(RotationPhase::Started) => "next: ca rotate reissue",
+        Some(RotationPhase::Reissued) => "next: ca rotate finish",
+        _ => "next: nothing (ca rotate start begins a rotation)",
+    };
+    out.push_str(&format!(
+        "{} certificates still from an old CA",
+        s.from_old_ca.len()
+    ));
+    if !s.from_old_ca.is_empty() {
+        out.push_str(&format!(": {}", s.from_old_ca.join(", ")));
+    }
+    out.push('\n');
+    out.push_str(&format!(
+        "{} trust points still hold an old CA\n",
+        s.trusting_old_ca.len()
+    ));
+    for p in &s.trusting_old_ca {
+        out.push_str(&format!("  {}\n", p.display()));
+    }
+    out.push_str(next);
+    out.push('\n');
+    out
 }
 
 fn renew(args: RenewArgs) -> CliResult<()> {

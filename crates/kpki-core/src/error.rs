@@ -227,6 +227,25 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A multi-file change's journal cannot be read (it is replayed before a directory
+    /// is read or written).
+    #[error("{path}: a journal of an interrupted change that cannot be read: {reason}", path = .path.display())]
+    BrokenJournal {
+        /// The journal.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+
+    /// A CA rotation step does not fit the rotation's state in the directory.
+    #[error("{dir}: {problem}", dir = .dir.display())]
+    Rotation {
+        /// The kubeadm root.
+        dir: PathBuf,
+        /// What does not fit.
+        problem: RotationProblem,
+    },
+
     /// No CA in the directory can sign for a signer.
     #[error(
         "{dir}: no CA found to sign for {signer} (looked for {})",
@@ -412,7 +431,10 @@ impl Error {
             | Error::EmptyDirectory { path }
             | Error::NoCa { path, .. }
             | Error::Io { path, .. } => Some(path),
-            Error::NoSuchCertificate { dir, .. } | Error::NoCaFound { dir, .. } => Some(dir),
+            Error::NoSuchCertificate { dir, .. }
+            | Error::NoCaFound { dir, .. }
+            | Error::Rotation { dir, .. } => Some(dir),
+            Error::BrokenJournal { path, .. } => Some(path),
             Error::KubeadmConfig { file, .. } => file.as_deref(),
             Error::InvalidPem { what, .. }
             | Error::InvalidKey { what, .. }
@@ -786,6 +808,8 @@ pub enum Choice {
     CaSource,
     /// How a report is printed.
     OutputFormat,
+    /// A step of a CA rotation.
+    RotationStep,
 }
 
 display!(Choice, |s, f| f.write_str(match s {
@@ -800,7 +824,51 @@ display!(Choice, |s, f| f.write_str(match s {
     Choice::KeyChoice => "key choice",
     Choice::CaSource => "CA source",
     Choice::OutputFormat => "output format",
+    Choice::RotationStep => "rotation step",
 }));
+
+/// Why a CA rotation step was refused.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RotationProblem {
+    /// `reissue`, `finish` or `status` with no rotation started.
+    NotStarted,
+    /// `start` while a rotation is in progress.
+    InProgress {
+        /// Its phase.
+        phase: &'static str,
+    },
+    /// `finish` before `reissue`.
+    NotReissued,
+    /// A role to rotate has no CA (or no CA key) in the directory.
+    NoCaToRotate {
+        /// The role.
+        role: CaRole,
+    },
+    /// The rotation's state file cannot be read.
+    BrokenState {
+        /// Why.
+        reason: String,
+    },
+}
+
+display!(RotationProblem, |s, f| match s {
+    RotationProblem::NotStarted =>
+        f.write_str("no CA rotation is in progress (run `ca rotate start` first)"),
+    RotationProblem::InProgress { phase } => write!(
+        f,
+        "a CA rotation is in progress (phase {phase}): run `ca rotate reissue` / `finish` to complete it"
+    ),
+    RotationProblem::NotReissued => f.write_str(
+        "the leaves still come from the old CA: run `ca rotate reissue` before `finish`"
+    ),
+    RotationProblem::NoCaToRotate { role } => write!(
+        f,
+        "the {role} CA cannot be rotated here: its certificate or key is missing (an external CA is rotated by its owner)"
+    ),
+    RotationProblem::BrokenState { reason } =>
+        write!(f, "the rotation state cannot be read: {reason}"),
+});
 
 /// Why PEM text was refused.
 #[non_exhaustive]

@@ -335,6 +335,166 @@ pub(crate) fn replace_files(files: &[(PathBuf, Zeroizing<Vec<u8>>, u32)]) -> Res
     Ok(())
 }
 
+/// The journal of a multi-file change in progress, in the kubeadm root.
+pub(crate) const JOURNAL: &str = ".kpki-journal.json";
+
+/// The suffix of a file staged by [`commit`], next to its target.
+const STAGED_SUFFIX: &str = ".kpki-staged";
+
+/// What [`commit`] records before it touches any target: once this file exists the
+/// change is decided, and [`recover`] finishes it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Journal {
+    /// (staged file, target) pairs, renamed in order.
+    writes: Vec<(PathBuf, PathBuf)>,
+    /// Files removed after the renames.
+    removes: Vec<PathBuf>,
+}
+
+fn staged_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parent_dir(target).join(format!(".{name}{STAGED_SUFFIX}"))
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Changes many files as one: all or nothing, even across a crash (SIGKILL, power
+/// loss). Each new content is staged next to its target and fsynced; then the journal
+/// (`root/.kpki-journal.json`) is written atomically — the commit point; then the
+/// staged files are renamed over their targets and `removes` deleted; then the journal
+/// goes. A crash before the journal exists leaves every target as it was (the staged
+/// files are stray, and [`recover`] deletes them); after, [`recover`] completes the
+/// renames. Call [`recover`] before reading a directory that may hold a journal.
+pub(crate) fn commit(
+    root: &Path,
+    writes: &[(PathBuf, Zeroizing<Vec<u8>>, u32)],
+    removes: &[PathBuf],
+) -> Result<()> {
+    recover(root)?;
+    let mut staged = Vec::with_capacity(writes.len());
+    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+        for (s, _) in staged {
+            let _ = fs::remove_file(s);
+        }
+    };
+    for (target, contents, mode) in writes {
+        let path = staged_path(target);
+        let _ = fs::remove_file(&path);
+        let (tmp, f) = match write_temp(target, contents, *mode) {
+            Ok(t) => t,
+            Err(e) => {
+                cleanup(&staged);
+                return Err(e);
+            }
+        };
+        let done = f.sync_all().and_then(|()| fs::rename(&tmp, &path));
+        if let Err(e) = done {
+            let _ = fs::remove_file(&tmp);
+            cleanup(&staged);
+            return Err(Error::io(target, "staging", e));
+        }
+        staged.push((path, target.clone()));
+    }
+    let journal = Journal {
+        writes: staged,
+        removes: removes.to_vec(),
+    };
+    let text = serde_json::to_vec(&journal)
+        .map_err(|_| Error::internal("a journal of paths serializes to JSON"))?;
+    if let Err(e) = atomic_write(&root.join(JOURNAL), &text, MODE_SECRET) {
+        cleanup(&journal.writes);
+        return Err(e);
+    }
+    apply(root, &journal)
+}
+
+fn apply(root: &Path, journal: &Journal) -> Result<()> {
+    let mut dirs: Vec<&Path> = Vec::new();
+    for (staged, target) in &journal.writes {
+        match fs::rename(staged, target) {
+            Ok(()) => {}
+            // Renamed already by the run a crash interrupted.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => {}
+            Err(e) => return Err(Error::io(target, "renaming into place", e)),
+        }
+        let dir = parent_dir(target);
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for path in &journal.removes {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(path, "removing", e)),
+        }
+        let dir = parent_dir(path);
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for dir in dirs {
+        sync_dir(dir);
+    }
+    let journal_path = root.join(JOURNAL);
+    fs::remove_file(&journal_path).map_err(|e| Error::io(&journal_path, "removing", e))?;
+    sync_dir(root);
+    Ok(())
+}
+
+/// Finishes what an interrupted [`commit`] decided (its journal exists) and deletes
+/// what an interrupted write left behind: staged files without a journal and
+/// temporary files, anywhere under `root`. Returns whether a journal was replayed.
+pub(crate) fn recover(root: &Path) -> Result<bool> {
+    let journal_path = root.join(JOURNAL);
+    let replayed = match fs::read(&journal_path) {
+        Ok(bytes) => {
+            let journal: Journal =
+                serde_json::from_slice(&bytes).map_err(|e| Error::BrokenJournal {
+                    path: journal_path.clone(),
+                    reason: e.to_string(),
+                })?;
+            apply(root, &journal)?;
+            true
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(Error::io(&journal_path, "reading", e)),
+    };
+    remove_strays(root, 0);
+    Ok(replayed)
+}
+
+/// Deletes staged and temporary files kpki left under `dir` (three levels deep:
+/// root, pki, pki/etcd and the like).
+fn remove_strays(dir: &Path, depth: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() && depth < 3 {
+            remove_strays(&path, depth + 1);
+        } else if kind.is_file()
+            && name.starts_with('.')
+            && (name.ends_with(STAGED_SUFFIX)
+                || (name.contains(".kpki-") && name.ends_with(".tmp")))
+        {
+            let _ = fs::remove_file(&path);
+        }
+    }
+}
+
 /// How kpki writes YAML: every string a plain or quoted scalar on one line, never a
 /// folded (`>`) block — kubeadm writes a kubeconfig's `*-data` fields each on one line,
 /// and scripts read them so (`grep client-certificate-data admin.conf | awk '{print $2}'`).

@@ -286,6 +286,12 @@ impl KubeadmLayout {
         };
         let mut chain = Certificate::load_chain(&cert_bytes, crt.as_path())?;
         let certificate = chain.remove(0);
+        // A root first: what follows is not its chain but a trust bundle's other CAs
+        // (old and new during a rotation).
+        let info = certificate.info()?;
+        if info.issuer_der == info.subject_der {
+            chain.clear();
+        }
         match read_if_exists(&key)? {
             Some(key_bytes) => {
                 let private = PrivateKey::load(&Zeroizing::new(key_bytes), key.as_path())?;

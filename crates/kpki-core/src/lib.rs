@@ -96,6 +96,7 @@ mod inspect;
 mod layout;
 mod renew;
 mod renewal;
+mod rotation;
 
 pub use ca::{
     BACKDATE, CaRequest, CertificateAuthority, CertifiedKey, DEFAULT_CA_VALIDITY,
@@ -112,8 +113,8 @@ pub use duration::{GoDuration, human_duration, human_time, rfc3339};
 pub use error::{
     CaKeyNeeded, CertificateProblem, Choice, ConfigProblem, CsrProblem, DnsProblem, Error,
     KeyProblem, KubeconfigProblem, NameField, NameProblem, NetworkField, NetworkProblem,
-    NotCaProblem, Origin, PemProblem, PolicyRule, RenewProblem, RequestProblem, Result, SanKind,
-    Setting, SpecProblem, SuppliedProblem, ValidityProblem,
+    NotCaProblem, Origin, PemProblem, PolicyRule, RenewProblem, RequestProblem, Result,
+    RotationProblem, SanKind, Setting, SpecProblem, SuppliedProblem, ValidityProblem,
 };
 pub use files::{OutputFile, read_file, write_new_files};
 pub use host::{DefaultRoute, HostFacts};
@@ -149,6 +150,10 @@ pub use renew::{KeyChoice, Renewal, renewal_request, trust_bundle};
 pub use renewal::{
     RenewOptions, RenewReason, RenewReport, RenewTargets, RenewedCa, RenewedCertificate,
     SkippedCertificate,
+};
+pub use rotation::{
+    ROTATABLE_ROLES, RotationPhase, RotationReport, RotationStatus, RotationStep,
+    cluster_trust_bundle,
 };
 pub use san::{Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames, parse_cidrs, parse_ip};
 pub use signer::Signer;

@@ -303,3 +303,107 @@ fn etcd_serves_ecdsa_kubeadm_128_pki_with_client_cert_auth() {
         KeyAlgorithm::EcdsaP256,
     );
 }
+
+/// A healthcheck-style client certificate and key from the CA pair `ca_crt`/`ca_key`,
+/// written as `<stem>.crt`/`<stem>.key` in `dir`.
+fn client_from(ca_crt: &Path, ca_key: &Path, dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
+    use kpki_core::{CertificateAuthority, CertificateProfile, Identity, LeafRequest, PrivateKey};
+    let ca = CertificateAuthority::from_pem(
+        &std::fs::read_to_string(ca_crt).unwrap(),
+        &std::fs::read_to_string(ca_key).unwrap(),
+    )
+    .unwrap();
+    let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    let req = LeafRequest::new(
+        Identity::etcd_healthcheck_client(Compatibility::Current),
+        CertificateProfile::Client,
+    );
+    let cert = ca
+        .issue(&req, key.public_key(), std::time::SystemTime::now())
+        .unwrap();
+    let (crt, k) = (
+        dir.join(format!("{stem}.crt")),
+        dir.join(format!("{stem}.key")),
+    );
+    std::fs::write(&crt, cert.to_pem()).unwrap();
+    std::fs::write(&k, key.to_pem().as_bytes()).unwrap();
+    (crt, k)
+}
+
+/// `etcdctl endpoint health` with this client pair and trust bundle.
+fn healthy(etcd: &Etcd, ca: &Path, pair: &(PathBuf, PathBuf)) -> (bool, String) {
+    let (ok, out) = etcdctl(etcd, ca, &pair.0, &pair.1, &["endpoint", "health"]);
+    (ok && out.contains("is healthy"), out)
+}
+
+/// CA rotation against a real etcd: from `start` until `finish` clients of the old and
+/// of the new etcd CA are both accepted, after `finish` only the new; at every phase the
+/// server's certificate verifies against the bundle a client holds (`etcd/ca.crt` of that
+/// phase, and the bundle a client kept from `start`).
+#[test]
+fn etcd_accepts_old_and_new_ca_clients_through_a_rotation_and_only_new_after() {
+    use kpki_core::KubeadmLayout;
+    let tmp = TempDir::new("etcd-rotate");
+    let root = tmp.join("kubernetes");
+    init_example(&root, Compatibility::Current, KeyAlgorithm::EcdsaP256);
+    let pki = root.join("pki");
+    let side = tmp.join("clients");
+    std::fs::create_dir_all(&side).unwrap();
+    let layout = KubeadmLayout::new(&root);
+    let now = std::time::SystemTime::now;
+    // A client of the old CA, kept aside as a not-yet-renewed client would be.
+    let old_client = client_from(
+        &pki.join("etcd/ca.crt"),
+        &pki.join("etcd/ca.key"),
+        &side,
+        "old",
+    );
+
+    layout
+        .rotate_start(&[kpki_core::CaRole::Etcd], now())
+        .unwrap();
+    let start_bundle = side.join("start-bundle.crt");
+    std::fs::copy(pki.join("etcd/ca.crt"), &start_bundle).unwrap();
+    let new_client = client_from(
+        &pki.join("rotation/etcd/ca.crt"),
+        &pki.join("rotation/etcd/ca.key"),
+        &side,
+        "new",
+    );
+    let mut seen = Vec::new();
+    for phase in ["start", "reissue", "finish"] {
+        match phase {
+            "reissue" => drop(layout.rotate_reissue(now()).unwrap()),
+            "finish" => drop(layout.rotate_finish().unwrap()),
+            _ => {}
+        }
+        let work = tmp.join(format!("etcd-{phase}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let etcd = start_etcd(&root, &work);
+        let bundle = pki.join("etcd/ca.crt");
+        let (new_ok, out) = healthy(&etcd, &bundle, &new_client);
+        assert!(new_ok, "{phase}: new-CA client refused: {out}");
+        let (old_ok, out) = healthy(&etcd, &bundle, &old_client);
+        assert_eq!(old_ok, phase != "finish", "{phase}: old-CA client: {out}");
+        // The bundle a client took at `start` verifies the server at every phase.
+        let (kept_ok, out) = healthy(&etcd, &start_bundle, &new_client);
+        assert!(
+            kept_ok,
+            "{phase}: server does not verify against the start bundle: {out}"
+        );
+        // The reissued healthcheck client of the directory is accepted too.
+        let dir_client = (
+            pki.join("etcd/healthcheck-client.crt"),
+            pki.join("etcd/healthcheck-client.key"),
+        );
+        assert!(
+            healthy(&etcd, &bundle, &dir_client).0,
+            "{phase}: directory client"
+        );
+        seen.push(format!(
+            "{phase}: new-CA client accepted, old-CA client {}",
+            if old_ok { "accepted" } else { "refused" }
+        ));
+    }
+    eprintln!("{}", seen.join("\n"));
+}
