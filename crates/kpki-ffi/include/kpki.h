@@ -160,6 +160,11 @@ typedef enum {
    */
   KPKI_INVALID_POLICY = 34,
   /**
+   * A CA rotation step does not fit the rotation's state in the directory (or an
+   * interrupted change's journal cannot be read).
+   */
+  KPKI_ROTATION = 35,
+  /**
    * An error this version of the C API has no specific code for; see the message.
    */
   KPKI_OTHER = 99,
@@ -1447,6 +1452,67 @@ kpki_result kpki_dir_renew(const char *dir,
                            int64_t now_unix,
                            size_t *renewed_count,
                            size_t *skipped_count);
+
+/**
+ * Runs `step` (`"start"`, `"reissue"`, `"finish"`) of a CA rotation in the kubeadm
+ * directory `dir` (`kpki ca rotate`): `start` keeps new CAs under `pki/rotation/` and
+ * makes every trust point hold old and new (and `sa.pub` both service-account keys);
+ * `reissue` issues every leaf from the new CAs; `finish` drops the old CAs. `roles`
+ * (`"kubernetes"`, `"etcd"`, `"front-proxy"`; `roles_count` 0 for all three) is read by
+ * `start` only. Each step is all or nothing, even across a crash, and may be run again:
+ * `*already_done` (if not NULL) tells that it had been done.
+ *
+ * Ownership: everything is only read.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (`step`, a
+ * role), `KPKI_ROTATION` (the step does not fit the rotation's state; the message says
+ * which step comes next), `KPKI_MISSING_FILE`, `KPKI_IO`.
+ *
+ * # Safety
+ * `dir` and `step` are NULL or NUL-terminated; `roles` is NULL or points to
+ * `roles_count` NUL-terminated strings; `already_done` is NULL or writable.
+ */
+kpki_result kpki_dir_rotate(const char *dir,
+                            const char *step,
+                            const char *const *roles,
+                            size_t roles_count,
+                            int64_t now_unix,
+                            bool *already_done);
+
+/**
+ * The phase of the CA rotation in `dir` as text: `"none"` (never started),
+ * `"started"`, `"reissued"`, `"finished"`.
+ *
+ * Ownership: `dir` is only read. On success `*out` is a new buffer the caller owns
+ * (`kpki_bytes_free()`); on failure it is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_ROTATION` (an unreadable
+ * state file), `KPKI_IO`.
+ *
+ * # Safety
+ * `dir` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+kpki_result kpki_dir_rotation_phase(const char *dir, kpki_bytes **out);
+
+/**
+ * `role`'s trust set in `dir` (its CA file: one CA, two during a rotation): as PEM when
+ * `cluster_trust_bundle_name` is NULL, else as a `ClusterTrustBundle` object
+ * (certificates.k8s.io/v1beta1) of that name, in YAML.
+ *
+ * Ownership: the strings are only read. On success `*out` is a new buffer the caller
+ * owns (`kpki_bytes_free()`); on failure it is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (`role`),
+ * `KPKI_NOT_FOUND` (no CA file for the role), `KPKI_INVALID_PEM`, `KPKI_IO`.
+ *
+ * # Safety
+ * `dir`, `role` are NULL or NUL-terminated; `cluster_trust_bundle_name` is NULL or
+ * NUL-terminated; `out` is NULL or writable.
+ */
+kpki_result kpki_dir_trust_set(const char *dir,
+                               const char *role,
+                               const char *cluster_trust_bundle_name,
+                               kpki_bytes **out);
 
 #ifdef __cplusplus
 }  // extern "C"

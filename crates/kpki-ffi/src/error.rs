@@ -79,6 +79,9 @@ pub enum kpki_result {
     KPKI_INVALID_CSR_OBJECT = 33,
     /// A signer policy could not be used.
     KPKI_INVALID_POLICY = 34,
+    /// A CA rotation step does not fit the rotation's state in the directory (or an
+    /// interrupted change's journal cannot be read).
+    KPKI_ROTATION = 35,
     /// An error this version of the C API has no specific code for; see the message.
     KPKI_OTHER = 99,
 }
@@ -142,6 +145,7 @@ impl From<kpki_core::Error> for FfiError {
             E::InvalidSigningRequest { .. } => R::KPKI_INVALID_SIGNING_REQUEST,
             E::InvalidCsrObject { .. } => R::KPKI_INVALID_CSR_OBJECT,
             E::InvalidPolicy { .. } => R::KPKI_INVALID_POLICY,
+            E::Rotation { .. } | E::BrokenJournal { .. } => R::KPKI_ROTATION,
             _ => R::KPKI_OTHER,
         };
         let mut message = e.to_string();
@@ -225,7 +229,7 @@ pub extern "C" fn kpki_last_error() -> *const c_char {
 
 impl kpki_result {
     /// Every code, for [`kpki_result_name`].
-    const ALL: [kpki_result; 31] = [
+    const ALL: [kpki_result; 32] = [
         kpki_result::KPKI_OK,
         kpki_result::KPKI_NULL_PARAMETER,
         kpki_result::KPKI_INVALID_UTF8,
@@ -256,6 +260,7 @@ impl kpki_result {
         kpki_result::KPKI_INVALID_SIGNING_REQUEST,
         kpki_result::KPKI_INVALID_CSR_OBJECT,
         kpki_result::KPKI_INVALID_POLICY,
+        kpki_result::KPKI_ROTATION,
         kpki_result::KPKI_OTHER,
     ];
 
@@ -292,6 +297,7 @@ impl kpki_result {
             kpki_result::KPKI_INVALID_SIGNING_REQUEST => c"KPKI_INVALID_SIGNING_REQUEST",
             kpki_result::KPKI_INVALID_CSR_OBJECT => c"KPKI_INVALID_CSR_OBJECT",
             kpki_result::KPKI_INVALID_POLICY => c"KPKI_INVALID_POLICY",
+            kpki_result::KPKI_ROTATION => c"KPKI_ROTATION",
             kpki_result::KPKI_OTHER => c"KPKI_OTHER",
         }
     }

@@ -5,7 +5,10 @@
 use std::ffi::c_char;
 use std::time::{Duration, SystemTime};
 
-use kpki_core::{ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions, RenewTargets};
+use kpki_core::{
+    CaRole, ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions, RenewTargets,
+    RotationStep, cluster_trust_bundle,
+};
 
 use crate::boundary::{
     Castable, arg_out, arg_ref, arg_str, arg_str_array, ffi_boundary, ffi_guard, free_handle,
@@ -236,6 +239,119 @@ pub unsafe extern "C" fn kpki_dir_renew(
         if let Some(n) = unsafe { skipped_count.as_mut() } {
             *n = report.skipped.len();
         }
+        Ok(())
+    })
+}
+
+/// Runs `step` (`"start"`, `"reissue"`, `"finish"`) of a CA rotation in the kubeadm
+/// directory `dir` (`kpki ca rotate`): `start` keeps new CAs under `pki/rotation/` and
+/// makes every trust point hold old and new (and `sa.pub` both service-account keys);
+/// `reissue` issues every leaf from the new CAs; `finish` drops the old CAs. `roles`
+/// (`"kubernetes"`, `"etcd"`, `"front-proxy"`; `roles_count` 0 for all three) is read by
+/// `start` only. Each step is all or nothing, even across a crash, and may be run again:
+/// `*already_done` (if not NULL) tells that it had been done.
+///
+/// Ownership: everything is only read.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (`step`, a
+/// role), `KPKI_ROTATION` (the step does not fit the rotation's state; the message says
+/// which step comes next), `KPKI_MISSING_FILE`, `KPKI_IO`.
+///
+/// # Safety
+/// `dir` and `step` are NULL or NUL-terminated; `roles` is NULL or points to
+/// `roles_count` NUL-terminated strings; `already_done` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_dir_rotate(
+    dir: *const c_char,
+    step: *const c_char,
+    roles: *const *const c_char,
+    roles_count: usize,
+    now_unix: i64,
+    already_done: *mut bool,
+) -> kpki_result {
+    ffi_boundary("kpki_dir_rotate", || {
+        // SAFETY: `dir` is NULL or NUL-terminated (contract).
+        let dir = unsafe { arg_str(dir, "dir") }?;
+        // SAFETY: `step` is NULL or NUL-terminated (contract).
+        let step: RotationStep = unsafe { arg_str(step, "step") }?.parse()?;
+        // SAFETY: `roles` points to `roles_count` strings (contract).
+        let roles = unsafe { arg_str_array(roles, roles_count, "roles") }?
+            .into_iter()
+            .map(str::parse::<CaRole>)
+            .collect::<Result<Vec<_>, _>>()?;
+        let report = KubeadmLayout::new(dir).rotate(step, &roles, time_of(now_unix)?)?;
+        // SAFETY: NULL or writable for one bool (contract).
+        if let Some(done) = unsafe { already_done.as_mut() } {
+            *done = report.already_done;
+        }
+        Ok(())
+    })
+}
+
+/// The phase of the CA rotation in `dir` as text: `"none"` (never started),
+/// `"started"`, `"reissued"`, `"finished"`.
+///
+/// Ownership: `dir` is only read. On success `*out` is a new buffer the caller owns
+/// (`kpki_bytes_free()`); on failure it is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_ROTATION` (an unreadable
+/// state file), `KPKI_IO`.
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_dir_rotation_phase(
+    dir: *const c_char,
+    out: *mut *mut kpki_bytes,
+) -> kpki_result {
+    ffi_boundary("kpki_dir_rotation_phase", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `dir` is NULL or NUL-terminated (contract).
+        let dir = unsafe { arg_str(dir, "dir") }?;
+        let status = KubeadmLayout::new(dir).rotation_status(SystemTime::now())?;
+        set_bytes(out, status.phase.map_or("none", |p| p.name()).as_bytes());
+        Ok(())
+    })
+}
+
+/// `role`'s trust set in `dir` (its CA file: one CA, two during a rotation): as PEM when
+/// `cluster_trust_bundle_name` is NULL, else as a `ClusterTrustBundle` object
+/// (certificates.k8s.io/v1beta1) of that name, in YAML.
+///
+/// Ownership: the strings are only read. On success `*out` is a new buffer the caller
+/// owns (`kpki_bytes_free()`); on failure it is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (`role`),
+/// `KPKI_NOT_FOUND` (no CA file for the role), `KPKI_INVALID_PEM`, `KPKI_IO`.
+///
+/// # Safety
+/// `dir`, `role` are NULL or NUL-terminated; `cluster_trust_bundle_name` is NULL or
+/// NUL-terminated; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_dir_trust_set(
+    dir: *const c_char,
+    role: *const c_char,
+    cluster_trust_bundle_name: *const c_char,
+    out: *mut *mut kpki_bytes,
+) -> kpki_result {
+    ffi_boundary("kpki_dir_trust_set", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `dir` is NULL or NUL-terminated (contract).
+        let dir = unsafe { arg_str(dir, "dir") }?;
+        // SAFETY: `role` is NULL or NUL-terminated (contract).
+        let role: CaRole = unsafe { arg_str(role, "role") }?.parse()?;
+        let certs = KubeadmLayout::new(dir).trust_set(role)?;
+        let text = match cluster_trust_bundle_name.is_null() {
+            true => certs.iter().map(|c| c.to_pem()).collect(),
+            false => {
+                // SAFETY: non-NULL and NUL-terminated (contract).
+                let name = unsafe { arg_str(cluster_trust_bundle_name, "name") }?;
+                cluster_trust_bundle(name, &certs)?
+            }
+        };
+        set_bytes(out, text.as_bytes());
         Ok(())
     })
 }

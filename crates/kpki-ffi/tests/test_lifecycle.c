@@ -135,10 +135,75 @@ static void renew(const char *dir) {
   ERR(kpki_dir_renew(NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL), KPKI_NULL_PARAMETER, "dir");
 }
 
+static int pem_count(const char *path, const char *label) {
+  char *text = read_file(path, NULL);
+  int n = 0;
+  char needle[64];
+  snprintf(needle, sizeof needle, "-----BEGIN %s-----", label);
+  for (const char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p++) {
+    n++;
+  }
+  free(text);
+  return n;
+}
+
+static int phase_is(const char *dir, const char *want) {
+  kpki_bytes *phase = NULL;
+  int ok = OK(kpki_dir_rotation_phase(dir, &phase)) &&
+           CHECK(strcmp((const char *)kpki_bytes_data(phase), want) == 0, "phase %s, want %s",
+                 (const char *)kpki_bytes_data(phase), want);
+  kpki_bytes_free(phase);
+  return ok;
+}
+
+/* A whole CA rotation from C, checked with openssl at each step. */
+static void rotate(const char *dir) {
+  char pki[600];
+  snprintf(pki, sizeof pki, "%s/pki", dir);
+  RUN_OK("cp '%s/apiserver.crt' '%s/old-apiserver.crt' && cp '%s/ca.crt' '%s/old-ca.crt'", pki, dir, pki, dir);
+  phase_is(dir, "none");
+  ERR(kpki_dir_rotate(dir, "reissue", NULL, 0, 0, NULL), KPKI_ROTATION, "ca rotate start");
+
+  bool done = true;
+  OK(kpki_dir_rotate(dir, "start", NULL, 0, 0, &done));
+  CHECK(!done, "start did something");
+  phase_is(dir, "started");
+  CHECK(pem_count(path_in(pki, "ca.crt"), "CERTIFICATE") == 2, "ca.crt holds old + new");
+  CHECK(pem_count(path_in(pki, "etcd/ca.crt"), "CERTIFICATE") == 2, "etcd/ca.crt holds old + new");
+  CHECK(pem_count(path_in(pki, "sa.pub"), "PUBLIC KEY") == 2, "sa.pub holds both keys");
+  RUN_OK("openssl verify -CAfile '%s/ca.crt' '%s/old-apiserver.crt' >/dev/null", pki, dir);
+  RUN_OK("cp '%s/ca.crt' '%s/start-bundle.crt'", pki, dir);
+  OK(kpki_dir_rotate(dir, "start", NULL, 0, 0, &done));
+  CHECK(done, "start again: done already");
+  kpki_bytes *ctb = NULL;
+  if (OK(kpki_dir_trust_set(dir, "kubernetes", "kpki-kubernetes-ca", &ctb))) {
+    CHECK(strstr((const char *)kpki_bytes_data(ctb), "kind: ClusterTrustBundle") != NULL, "ClusterTrustBundle");
+    kpki_bytes_free(ctb);
+  }
+
+  OK(kpki_dir_rotate(dir, "reissue", NULL, 0, 0, &done));
+  phase_is(dir, "reissued");
+  RUN_OK("openssl verify -CAfile '%s/start-bundle.crt' '%s/apiserver.crt' >/dev/null", dir, pki);
+  CHECK(run("openssl verify -CAfile '%s/old-ca.crt' '%s/apiserver.crt' >/dev/null 2>&1", dir, pki) != 0,
+        "the reissued apiserver certificate is not the old CA's");
+
+  OK(kpki_dir_rotate(dir, "finish", NULL, 0, 0, &done));
+  phase_is(dir, "finished");
+  CHECK(pem_count(path_in(pki, "ca.crt"), "CERTIFICATE") == 1, "ca.crt holds the new CA only");
+  CHECK(pem_count(path_in(pki, "sa.pub"), "PUBLIC KEY") == 1, "sa.pub holds the new key only");
+  CHECK(run("openssl verify -CAfile '%s/ca.crt' '%s/old-apiserver.crt' >/dev/null 2>&1", pki, dir) != 0,
+        "an old leaf no longer verifies after finish");
+  RUN_OK("openssl verify -CAfile '%s/ca.crt' '%s/apiserver.crt' >/dev/null", pki, pki);
+  ERR(kpki_dir_rotate(dir, "later", NULL, 0, 0, NULL), KPKI_UNKNOWN_CHOICE, "start, reissue, finish");
+  const char *bad_role[] = {"kubelet-ish"};
+  ERR(kpki_dir_rotate(dir, "start", bad_role, 1, 0, NULL), KPKI_UNKNOWN_CHOICE, "kubelet-ish");
+}
+
 int main(void) {
   const char *dir = init_dir();
   expiry(dir);
   renew(dir);
+  rotate(dir);
   remove_tree(dir);
   return finish("test_lifecycle");
 }

@@ -64,6 +64,12 @@ fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<kubeconfig::UserCredentials>()?;
     m.add_function(wrap_pyfunction!(cluster::load, m)?)?;
     m.add_function(wrap_pyfunction!(lifecycle::renew, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::rotate_ca, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::rotation_status, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::trust_set, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::cluster_trust_bundle, m)?)?;
+    m.add_class::<lifecycle::RotationReport>()?;
+    m.add_class::<lifecycle::RotationStatus>()?;
     m.add_class::<lifecycle::RenewReport>()?;
     m.add_class::<lifecycle::RenewedCertificate>()?;
     m.add_class::<lifecycle::RenewedCa>()?;

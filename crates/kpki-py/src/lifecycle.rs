@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 
 use crate::args::{Delta, Parsed, Path, Str, Time, datetime, now};
-use crate::certificate::Certificate;
+use crate::certificate::{CertArg, Certificate};
 use crate::cluster::{ClusterSpec, certificates_dir, layout};
 use crate::errors::Result;
 use kpki_core::{KeyChoice, RenewOptions, RenewReason, RenewTargets};
@@ -166,4 +166,107 @@ pub(crate) fn renew(
         renewed,
         skipped,
     })
+}
+
+/// What a rotation step did (`kpki.rotate_ca()`).
+#[pyclass(frozen, module = "kpki", get_all)]
+pub(crate) struct RotationReport {
+    /// The phase the directory is in now: `started`, `reissued`, `finished`.
+    phase: &'static str,
+    /// The CA roles rotating (`kubernetes`, `etcd`, `front-proxy`).
+    roles: Vec<&'static str>,
+    /// Files written.
+    written: Vec<PathBuf>,
+    /// Files removed.
+    removed: Vec<PathBuf>,
+    /// Whether the step had been done already (nothing written).
+    already_done: bool,
+}
+
+/// Where a rotation stands (`kpki.rotation_status()`).
+#[pyclass(frozen, module = "kpki", get_all)]
+pub(crate) struct RotationStatus {
+    /// `started`, `reissued`, `finished`, or `None` when no rotation was started.
+    phase: Option<&'static str>,
+    /// The roles rotating (or last rotated).
+    roles: Vec<&'static str>,
+    /// Leaves (kubeadm's names) not yet issued by the new CA.
+    from_old_ca: Vec<String>,
+    /// Trust points still holding an old CA.
+    trusting_old_ca: Vec<PathBuf>,
+}
+
+/// Runs `step` (`"start"`, `"reissue"`, `"finish"`) of a CA rotation in the kubeadm
+/// directory `path` (kpki-core's `KubeadmLayout::rotate`): `roles` (default kubeadm's
+/// three) is read by `start` only. Each step is all or nothing and may be run again.
+#[pyfunction]
+#[pyo3(signature = (path, step, *, roles = None, certificates_dir = None, now = None))]
+pub(crate) fn rotate_ca(
+    py: Python<'_>,
+    path: Path,
+    step: Parsed<kpki_core::RotationStep>,
+    roles: Option<Vec<Parsed<kpki_core::CaRole>>>,
+    certificates_dir: Option<Path>,
+    now: Option<Time>,
+) -> Result<RotationReport> {
+    let roles: Vec<kpki_core::CaRole> =
+        roles.unwrap_or_default().into_iter().map(|r| r.0).collect();
+    let dir = certificates_dir.map(self::certificates_dir).transpose()?;
+    let layout = layout(path, dir.as_ref());
+    let now = self::now(now);
+    let r = py.detach(|| layout.rotate(step.0, &roles, now))?;
+    Ok(RotationReport {
+        phase: r.phase.name(),
+        roles: r.roles.iter().map(|r| r.name()).collect(),
+        written: r.written,
+        removed: r.removed,
+        already_done: r.already_done,
+    })
+}
+
+/// Where a CA rotation in the kubeadm directory `path` stands, and what is left.
+#[pyfunction]
+#[pyo3(signature = (path, *, certificates_dir = None, now = None))]
+pub(crate) fn rotation_status(
+    py: Python<'_>,
+    path: Path,
+    certificates_dir: Option<Path>,
+    now: Option<Time>,
+) -> Result<RotationStatus> {
+    let dir = certificates_dir.map(self::certificates_dir).transpose()?;
+    let layout = layout(path, dir.as_ref());
+    let now = self::now(now);
+    let s = py.detach(|| layout.rotation_status(now))?;
+    Ok(RotationStatus {
+        phase: s.phase.map(|p| p.name()),
+        roles: s.roles.iter().map(|r| r.name()).collect(),
+        from_old_ca: s.from_old_ca,
+        trusting_old_ca: s.trusting_old_ca,
+    })
+}
+
+/// The CA certificates in `role`'s trust file of the kubeadm directory `path` (one CA,
+/// two during a rotation), in order.
+#[pyfunction]
+#[pyo3(signature = (path, role = None, *, certificates_dir = None))]
+pub(crate) fn trust_set(
+    path: Path,
+    role: Option<Parsed<kpki_core::CaRole>>,
+    certificates_dir: Option<Path>,
+) -> Result<Vec<Certificate>> {
+    let dir = certificates_dir.map(self::certificates_dir).transpose()?;
+    let role = role.map_or(kpki_core::CaRole::Kubernetes, |r| r.0);
+    layout(path, dir.as_ref())
+        .trust_set(role)?
+        .into_iter()
+        .map(Certificate::wrap)
+        .collect()
+}
+
+/// `certificates` as a `ClusterTrustBundle` object (certificates.k8s.io/v1beta1, no
+/// signer) named `name`, as YAML.
+#[pyfunction]
+pub(crate) fn cluster_trust_bundle(name: Str, certificates: Vec<CertArg>) -> Result<String> {
+    let certs: Vec<kpki_core::Certificate> = certificates.into_iter().map(|c| c.0).collect();
+    Ok(kpki_core::cluster_trust_bundle(&name.0, &certs)?)
 }

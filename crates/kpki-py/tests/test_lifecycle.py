@@ -4,6 +4,7 @@ with the standard library's json and with PyYAML, dates checked with `cryptograp
 `kpki.renew()` following a kubeadm configuration, skipping what is not due, renewing a CA
 with its own key (checked with `cryptography`)."""
 
+import base64
 import datetime
 import json
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from conftest import load_cert
 
 import kpki
@@ -135,3 +139,66 @@ def test_renew_follows_the_config_skips_what_is_not_due_and_renews_a_ca(tmp_path
     old_leaf.verify_directly_issued_by(new_ca)
     with pytest.raises(kpki.InvalidInputError, match="no certificate named"):
         kpki.renew(tmp_path, ["nope"])
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(key: kpki.PrivateKey, subject: str) -> str:
+    """A service-account-style RS256 JWT, signed with the core's key."""
+    header = b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    claims = b64url(json.dumps({"iss": "kubernetes/serviceaccount", "sub": subject}).encode())
+    signing_input = f"{header}.{claims}".encode()
+    return f"{header}.{claims}.{b64url(key.sign(signing_input))}"
+
+
+def verifies_against(token: str, sa_pub: Path) -> bool:
+    """Whether any key in sa.pub verifies the token (kube-apiserver's --service-account-key-file)."""
+    header, claims, sig = token.split(".")
+    signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    blocks = sa_pub.read_text().split("-----END PUBLIC KEY-----")
+    for block in (b + "-----END PUBLIC KEY-----\n" for b in blocks if "BEGIN" in b):
+        public = serialization.load_pem_public_key(block.strip().encode() + b"\n")
+        assert isinstance(public, rsa.RSAPublicKey)
+        try:
+            public.verify(signature, f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
+            return True
+        except InvalidSignature:
+            continue
+    return False
+
+
+def test_a_whole_ca_rotation_from_python(tmp_path: Path) -> None:
+    kpki.ClusterSpec("node01", "10.0.0.10").generate().write(tmp_path)  # RSA-2048, kubeadm's default
+    pki = tmp_path / "pki"
+    old_sa = kpki.PrivateKey.from_pem((pki / "sa.key").read_text())
+    old_leaf = load_cert(pki / "apiserver.crt")
+    assert kpki.rotation_status(tmp_path).phase is None
+
+    r = kpki.rotate_ca(tmp_path, "start")
+    assert r.phase == "started" and r.roles == ["kubernetes", "etcd", "front-proxy"] and not r.already_done
+    assert len(kpki.trust_set(tmp_path)) == 2 and len(kpki.trust_set(tmp_path, "etcd")) == 2
+    new_sa = kpki.PrivateKey.from_pem((pki / "sa.key").read_text())
+    assert new_sa.to_pem() != old_sa.to_pem()
+    # Tokens signed with the old key and with the new both verify against sa.pub.
+    old_token, new_token = jwt(old_sa, "system:serviceaccount:default:old"), jwt(new_sa, "system:serviceaccount:default:new")
+    assert verifies_against(old_token, pki / "sa.pub") and verifies_against(new_token, pki / "sa.pub")
+    assert kpki.rotate_ca(tmp_path, "start").already_done
+    assert "apiserver" in kpki.rotation_status(tmp_path).from_old_ca
+
+    assert kpki.rotate_ca(tmp_path, "reissue").phase == "reissued"
+    new_ca = kpki.trust_set(tmp_path)[0].to_cryptography()
+    load_cert(pki / "apiserver.crt").verify_directly_issued_by(new_ca)
+    with pytest.raises(Exception):
+        old_leaf.verify_directly_issued_by(new_ca)
+    assert kpki.rotation_status(tmp_path).from_old_ca == []
+    bundle = kpki.cluster_trust_bundle("kpki-kubernetes-ca", list(kpki.trust_set(tmp_path)))
+    doc = yaml.safe_load(bundle)
+    assert doc["kind"] == "ClusterTrustBundle" and doc["spec"]["trustBundle"].count("BEGIN CERTIFICATE") == 2
+
+    assert kpki.rotate_ca(tmp_path, "finish").phase == "finished"
+    assert len(kpki.trust_set(tmp_path)) == 1
+    assert verifies_against(new_token, pki / "sa.pub") and not verifies_against(old_token, pki / "sa.pub")
+    with pytest.raises(kpki.InvalidInputError, match="start, reissue, finish"):
+        kpki.rotate_ca(tmp_path, "later")

@@ -46,6 +46,12 @@ __all__ = [
     "UserCredentials",
     "load",
     "renew",
+    "rotate_ca",
+    "rotation_status",
+    "trust_set",
+    "cluster_trust_bundle",
+    "RotationReport",
+    "RotationStatus",
     "RenewReport",
     "RenewedCertificate",
     "RenewedCa",
@@ -517,6 +523,44 @@ def renew(
     certificates_dir: Optional[_Path] = None,
     now: Optional[datetime.datetime] = None,
 ) -> RenewReport: ...
+
+def rotate_ca(
+    path: _Path,
+    step: str,
+    *,
+    roles: Optional[list[str]] = None,
+    certificates_dir: Optional[_Path] = None,
+    now: Optional[datetime.datetime] = None,
+) -> RotationReport: ...
+def rotation_status(
+    path: _Path, *, certificates_dir: Optional[_Path] = None, now: Optional[datetime.datetime] = None
+) -> RotationStatus: ...
+def trust_set(path: _Path, role: Optional[str] = None, *, certificates_dir: Optional[_Path] = None) -> list[Certificate]: ...
+def cluster_trust_bundle(name: str, certificates: list[_CertificateLike]) -> str: ...
+
+@final
+class RotationReport:
+    @property
+    def phase(self) -> str: ...
+    @property
+    def roles(self) -> list[str]: ...
+    @property
+    def written(self) -> list[pathlib.Path]: ...
+    @property
+    def removed(self) -> list[pathlib.Path]: ...
+    @property
+    def already_done(self) -> bool: ...
+
+@final
+class RotationStatus:
+    @property
+    def phase(self) -> Optional[str]: ...
+    @property
+    def roles(self) -> list[str]: ...
+    @property
+    def from_old_ca(self) -> list[str]: ...
+    @property
+    def trusting_old_ca(self) -> list[pathlib.Path]: ...
 
 @final
 class RenewedCertificate:
