@@ -316,25 +316,6 @@ fn atomic_create(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     Ok(())
 }
 
-/// Replaces existing files atomically, restoring the ones already replaced if a later
-/// write fails.
-pub(crate) fn replace_files(files: &[(PathBuf, Zeroizing<Vec<u8>>, u32)]) -> Result<()> {
-    let mut previous = Vec::with_capacity(files.len());
-    for (path, _, _) in files {
-        let old = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
-        previous.push(Zeroizing::new(old));
-    }
-    for (i, (path, contents, mode)) in files.iter().enumerate() {
-        if let Err(e) = atomic_write(path, contents, *mode) {
-            for ((path, _, mode), old) in files[..i].iter().zip(&previous).rev() {
-                let _ = atomic_write(path, old, *mode);
-            }
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
 /// The journal of a multi-file change in progress, in the kubeadm root.
 pub(crate) const JOURNAL: &str = ".kpki-journal.json";
 
@@ -584,5 +565,47 @@ mod atomic_write_all_tests {
         assert_eq!(fs::read(&a).unwrap(), b"old");
         assert_eq!(names_in(d), ["keep.crt", "sub"]);
         assert!(names_in(&d.join("sub")).is_empty());
+    }
+
+    #[test]
+    fn a_commit_cut_after_its_journal_is_finished_by_recover_and_one_cut_before_is_undone() {
+        let d = temp_dir("journal");
+        let (a, b) = (d.join("a.crt"), d.join("sub/b.key"));
+        fs::write(&a, b"old a").unwrap();
+        fs::write(&b, b"old b").unwrap();
+        // Cut after the commit point: staged files and the journal exist, nothing is
+        // renamed yet (what a SIGKILL right after the journal's rename leaves).
+        let writes = vec![(staged_path(&a), a.clone()), (staged_path(&b), b.clone())];
+        fs::write(staged_path(&a), b"new a").unwrap();
+        fs::write(staged_path(&b), b"new b").unwrap();
+        let journal = Journal {
+            writes,
+            removes: vec![d.join("gone")],
+        };
+        fs::write(d.join("gone"), b"x").unwrap();
+        fs::write(d.join(JOURNAL), serde_json::to_vec(&journal).unwrap()).unwrap();
+        assert!(recover(d.path()).unwrap());
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        assert_eq!(fs::read(&b).unwrap(), b"new b");
+        assert!(!d.join("gone").exists() && !d.join(JOURNAL).exists());
+        // Cut before the commit point: a staged file and a temporary file, no journal.
+        fs::write(staged_path(&a), b"newer a").unwrap();
+        fs::write(d.join("sub/.b.key.kpki-0123456789ab.tmp"), b"partial").unwrap();
+        assert!(!recover(d.path()).unwrap());
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        assert_eq!(names_in(&d.join("sub")), ["b.key"]);
+        assert!(!staged_path(&a).exists());
+        // A whole commit: both files, their modes, nothing left over.
+        let files = vec![
+            (a.clone(), Zeroizing::new(b"third a".to_vec()), MODE_PUBLIC),
+            (b.clone(), Zeroizing::new(b"third b".to_vec()), MODE_SECRET),
+        ];
+        commit(d.path(), &files, &[]).unwrap();
+        assert_eq!(fs::read(&b).unwrap(), b"third b");
+        assert_eq!(
+            fs::metadata(&b).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(names_in(&d.join("sub")), ["b.key"]);
     }
 }

@@ -22,7 +22,7 @@ use crate::cluster::{CaSource, ClusterPki, ClusterSpec};
 use crate::dns::NodeName;
 use crate::error::{CaKeyNeeded, Error, Origin, Result, SpecProblem};
 use crate::files::{
-    MODE_PUBLIC, MODE_SECRET, atomic_write, atomic_write_all, create_dirs, read_if_exists,
+    MODE_PUBLIC, MODE_SECRET, atomic_write, atomic_write_all, create_dirs, read_if_exists, recover,
 };
 use crate::key::{PrivateKey, PublicKey};
 use crate::kube_csr::KubeCsr;
@@ -380,6 +380,9 @@ impl KubeadmLayout {
             }
             Err(e) => return Err(Error::io(&self.root, "reading the directory", e)),
         }
+        // A change a crash interrupted is finished (or, if it had not committed, its
+        // staged files removed) before anything is read.
+        recover(&self.root)?;
         let mut out = LoadedPki {
             layout: self.clone(),
             cas: BTreeMap::new(),

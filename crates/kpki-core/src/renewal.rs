@@ -14,7 +14,7 @@ use crate::certificate::Certificate;
 use crate::certificate_name::CertificateName;
 use crate::cluster::ClusterSpec;
 use crate::error::{Error, KubeconfigProblem, Origin, RenewProblem, Result, SpecProblem};
-use crate::files::{MODE_PUBLIC, MODE_SECRET, replace_files};
+use crate::files::{MODE_PUBLIC, MODE_SECRET, commit};
 use crate::kubeconfig::Kubeconfig;
 use crate::layout::{KubeadmLayout, LoadedPki};
 use crate::names::CaRole;
@@ -248,9 +248,10 @@ impl KubeadmLayout {
     /// key — what it issued still verifies — and every kubeconfig that embedded it
     /// gets the new certificate; leaves renewed in the same call come from it.
     ///
-    /// All or nothing: everything is renewed in memory first; then the files are
-    /// replaced atomically, and if a write fails, the files already replaced are
-    /// restored. A directory with nothing to renew, and a name not found in it, are
+    /// All or nothing: everything is renewed in memory first; then the files change in
+    /// one journaled commit (`files::commit`), so even a crash (SIGKILL, power loss)
+    /// leaves either every file renewed or none, once the next kpki call has replayed
+    /// the journal. A directory with nothing to renew, and a name not found in it, are
     /// errors; nothing due is not.
     pub fn renew(
         &self,
@@ -468,7 +469,7 @@ impl KubeadmLayout {
                 files.push((path, Zeroizing::new(yaml.as_bytes().to_vec()), MODE_SECRET));
             }
         }
-        replace_files(&files)?;
+        commit(&self.root, &files, &[])?;
         Ok(report)
     }
 }
