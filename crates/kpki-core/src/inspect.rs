@@ -412,7 +412,8 @@ fn tabulate(rows: &[Vec<String>]) -> String {
             let widest = rows
                 .iter()
                 .filter(|r| j + 1 < r.len())
-                .map(|r| r[j].chars().count())
+                .filter_map(|r| r.get(j))
+                .map(|cell| cell.chars().count())
                 .max()
                 .unwrap_or(0);
             (widest + 3).max(10)

@@ -221,13 +221,7 @@ impl KubeadmLayout {
         };
         match self.read_state()? {
             Some((RotationPhase::Started, started)) if started == roles => {
-                return Ok(RotationReport {
-                    phase: RotationPhase::Started,
-                    roles,
-                    written: Vec::new(),
-                    removed: Vec::new(),
-                    already_done: true,
-                });
+                return Ok(self.done(RotationPhase::Started, roles));
             }
             Some((phase, _)) if phase != RotationPhase::Finished => {
                 return Err(self.rotation_error(RotationProblem::InProgress {
