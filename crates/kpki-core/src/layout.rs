@@ -2,9 +2,10 @@
 //! directory written by kpki or kubeadm, writing one, and the operations that work on a
 //! directory (init, renew, signing with its CA, user credentials under its cluster).
 //!
-//! Writes go through `crate::files`: atomic per file, kubeadm's modes set before any
-//! byte is written, every target checked before the first write, and a failure midway
-//! undoes what the run wrote, so a failed run leaves the directory as it found it.
+//! Writes go through `crate::files`: kubeadm's modes set before any byte is written,
+//! every target checked before the first write, and every change one journaled commit
+//! — all files or none, even across a crash or SIGKILL — so a failed run leaves the
+//! directory as it found it.
 //! Existing CA pairs are reused (kubeadm's bring-your-own-CA behaviour); any other
 //! existing file is left alone unless the caller asks to overwrite it.
 
@@ -21,9 +22,7 @@ use crate::certificate_name::CertificateName;
 use crate::cluster::{CaSource, ClusterPki, ClusterSpec};
 use crate::dns::NodeName;
 use crate::error::{CaKeyNeeded, Error, Origin, Result, SpecProblem};
-use crate::files::{
-    MODE_PUBLIC, MODE_SECRET, atomic_write, atomic_write_all, create_dirs, read_if_exists, recover,
-};
+use crate::files::{MODE_PUBLIC, MODE_SECRET, commit, create_dirs, read_if_exists, recover};
 use crate::key::{PrivateKey, PublicKey};
 use crate::kube_csr::KubeCsr;
 use crate::kubeadm_config::CertificatesDir;
@@ -381,7 +380,7 @@ impl KubeadmLayout {
             Err(e) => return Err(Error::io(&self.root, "reading the directory", e)),
         }
         // A change a crash interrupted is finished (or, if it had not committed, its
-        // staged files removed) before anything is read.
+        // temporary files removed) before anything is read.
         recover(&self.root)?;
         let mut out = LoadedPki {
             layout: self.clone(),
@@ -593,7 +592,9 @@ impl KubeadmLayout {
     /// ([`ClusterPki::certificates_dir`]). Files that already hold the same thing (a
     /// reused CA, `sa.key`) are kept; any other existing file is an
     /// [`Error::AlreadyExists`] unless `overwrite` is set. All checks happen before the
-    /// first write; a failure midway undoes the files this call wrote.
+    /// first write, and the write is one journaled commit: every file or none, even if
+    /// the process is killed midway (the next call on the directory finishes or drops
+    /// what the killed one left).
     pub fn write(&self, pki: &ClusterPki, overwrite: bool) -> Result<WriteReport> {
         self.for_certificates_dir(pki.certificates_dir())
             .write_here(pki, overwrite)
@@ -610,58 +611,42 @@ impl KubeadmLayout {
     }
 
     fn write_here(&self, pki: &ClusterPki, overwrite: bool) -> Result<WriteReport> {
+        recover(&self.root)?;
         let planned = self.plan_files(pki)?;
         // Preflight: decide every file's fate before touching anything.
         let mut actions = Vec::with_capacity(planned.len());
         for p in &planned {
             let action = match fs::read(&p.path) {
-                Ok(existing) if KubeadmLayout::is_same(&existing, p) => {
-                    (FileAction::Kept, Some(Zeroizing::new(existing)))
-                }
-                Ok(existing) if overwrite => (FileAction::Replaced, Some(Zeroizing::new(existing))),
+                Ok(existing) if KubeadmLayout::is_same(&existing, p) => FileAction::Kept,
+                Ok(_) if overwrite => FileAction::Replaced,
                 Ok(_) => {
                     return Err(Error::AlreadyExists {
                         path: p.path.clone(),
                     });
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (FileAction::Created, None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileAction::Created,
                 Err(e) => return Err(Error::io(&p.path, "reading", e)),
             };
             actions.push(action);
         }
         let mut created_dirs = Vec::new();
-        let todo: Vec<usize> = (0..planned.len())
-            .filter(|i| actions[*i].0 != FileAction::Kept)
+        let writes: Vec<(PathBuf, Zeroizing<Vec<u8>>, u32)> = planned
+            .iter()
+            .zip(&actions)
+            .filter(|(_, action)| **action != FileAction::Kept)
+            .map(|(p, _)| (p.path.clone(), p.contents.clone(), p.mode))
             .collect();
-        let mut renamed = 0;
         let result = (|| -> Result<()> {
-            for &i in &todo {
-                if let Some(parent) = planned[i].path.parent() {
+            create_dirs(&self.root, &mut created_dirs)?;
+            for (path, _, _) in &writes {
+                if let Some(parent) = path.parent() {
                     create_dirs(parent, &mut created_dirs)?;
                 }
             }
-            let batch: Vec<(&Path, &[u8], u32)> = todo
-                .iter()
-                .map(|&i| {
-                    let p = &planned[i];
-                    (p.path.as_path(), p.contents.as_slice(), p.mode)
-                })
-                .collect();
-            atomic_write_all(&batch, &mut renamed)
+            commit(&self.root, &writes, &[])
         })();
         if let Err(e) = result {
-            // Undo: restore what was replaced, remove what was created, then the new dirs.
-            for &i in todo.iter().take(renamed).rev() {
-                let p = &planned[i];
-                match &actions[i].1 {
-                    Some(old) => {
-                        let _ = atomic_write(&p.path, old, p.mode);
-                    }
-                    None => {
-                        let _ = fs::remove_file(&p.path);
-                    }
-                }
-            }
+            // Nothing was written (commit is all or nothing); remove the new dirs.
             for d in created_dirs.iter().rev() {
                 let _ = fs::remove_dir(d);
             }
@@ -671,7 +656,7 @@ impl KubeadmLayout {
             files: planned
                 .into_iter()
                 .zip(actions)
-                .map(|(p, (action, _))| WrittenFile {
+                .map(|(p, action)| WrittenFile {
                     path: p.path,
                     action,
                     certificate: p.certificate,
@@ -689,6 +674,7 @@ impl KubeadmLayout {
         overwrite: bool,
     ) -> Result<(ClusterPki, WriteReport)> {
         let layout = self.for_certificates_dir(spec.certificates_dir());
+        recover(&layout.root)?;
         layout.adopt_existing(&mut spec)?;
         let pki = spec.generate(now)?;
         let report = layout.write_here(&pki, overwrite)?;

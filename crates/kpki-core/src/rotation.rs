@@ -693,7 +693,7 @@ mod tests {
                 .starts_with("apiVersion: certificates.k8s.io/v1beta1\nkind: ClusterTrustBundle\n"),
             "{bundle}"
         );
-        // No journal, staged or temporary file is left.
+        // No journal or temporary file is left.
         let mut stray = Vec::new();
         for d in [
             dir.path().to_path_buf(),

@@ -773,3 +773,17 @@ pub fn https_get(
     let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
     Ok((status, body))
 }
+
+/// The SPKI DER of a private key (PEM: PKCS#1, SEC1 or PKCS#8), as rustls's aws-lc-rs
+/// key loader derives it — without a child process, for checks run thousands of times.
+pub fn public_key_of_private(key_pem: &[u8]) -> Result<Vec<u8>, String> {
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| format!("key PEM: {e}"))?;
+    let signing = provider()
+        .key_provider
+        .load_private_key(key)
+        .map_err(|e| format!("key: {e}"))?;
+    signing
+        .public_key()
+        .map(|spki| spki.as_ref().to_vec())
+        .ok_or_else(|| "the key loader gives no public key".to_owned())
+}
