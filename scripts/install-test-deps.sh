@@ -10,6 +10,8 @@ command -v etcdctl >/dev/null || need_apt+=(etcd-client)
 # kubectl reads the kubeconfigs back in the oracle tests and check-layout.sh (the machine
 # image ships one; Debian's kubernetes-client is the fallback).
 command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
+# SoftHSM: the PKCS#11 token of crates/kpki-verify-tests/tests/pkcs11.rs.
+{ [ -e /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null; } || need_apt+=(softhsm2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

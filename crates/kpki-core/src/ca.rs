@@ -280,7 +280,7 @@ impl CertificateAuthority {
     /// The CA certificate for `req` and `key`, self-signed or signed by `parent`.
     fn make(
         req: &CaRequest,
-        key: &PrivateKey,
+        key: &dyn Signer,
         parent: Option<&CertificateAuthority>,
         now: SystemTime,
     ) -> Result<(Certificate, SystemTime, SystemTime)> {
@@ -300,7 +300,7 @@ impl CertificateAuthority {
         let key_usages = CertificateProfile::Ca {
             path_len: req.path_len,
         }
-        .key_usages(key.algorithm(), req.compatibility);
+        .key_usages(key.public_key().algorithm(), req.compatibility);
         let serial = random_serial()?;
         let body = tbs::Ca {
             common: tbs::Common {
@@ -330,6 +330,18 @@ impl CertificateAuthority {
     ) -> Result<CertificateAuthority> {
         let (certificate, _, _) = CertificateAuthority::make(req, &key, None, now)?;
         CertificateAuthority::assemble(certificate, Vec::new(), Some(key), None)
+    }
+
+    /// Creates a self-signed root CA whose key is held by `signer` (a key in a PKCS#11
+    /// token, [`crate::Pkcs11Key`]): the certificate is signed through it, and so is
+    /// everything the CA issues; kpki never holds the private key.
+    pub fn new_root_with_signer(
+        req: &CaRequest,
+        signer: Arc<dyn Signer>,
+        now: SystemTime,
+    ) -> Result<CertificateAuthority> {
+        let (certificate, _, _) = CertificateAuthority::make(req, signer.as_ref(), None, now)?;
+        CertificateAuthority::assemble(certificate, Vec::new(), None, Some(signer))
     }
 
     /// Creates an intermediate CA signed by `parent` (notAfter clamped to the parent's).

@@ -13,7 +13,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use crate::names::CaRole;
+use crate::names::{CaRole, KeyAlgorithm};
 
 /// The field of the node name, as errors name it.
 pub(crate) const NODE_NAME_FIELD: &str = "nodeRegistration.name";
@@ -244,6 +244,15 @@ pub enum Error {
         dir: PathBuf,
         /// What does not fit.
         problem: RotationProblem,
+    },
+
+    /// A key in a PKCS#11 token cannot be used.
+    #[error("{uri}: {problem}")]
+    Pkcs11 {
+        /// The key's `pkcs11:` URI, without its PIN.
+        uri: String,
+        /// What went wrong.
+        problem: Pkcs11Problem,
     },
 
     /// No CA in the directory can sign for a signer.
@@ -826,6 +835,95 @@ display!(Choice, |s, f| f.write_str(match s {
     Choice::OutputFormat => "output format",
     Choice::RotationStep => "rotation step",
 }));
+
+/// Why a PKCS#11 key cannot be used.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pkcs11Problem {
+    /// The URI is malformed.
+    BadUri {
+        /// Why.
+        reason: String,
+    },
+    /// The URI has an attribute kpki does not act on (it would be ignored silently).
+    UnsupportedAttribute {
+        /// The attribute.
+        name: String,
+    },
+    /// The module cannot be loaded or initialised.
+    Module {
+        /// Why.
+        reason: String,
+    },
+    /// No initialised token matches the URI's `token` / `slot-id`.
+    NoToken,
+    /// No private key matches the URI's `object` / `id`.
+    NoObject,
+    /// More than one private key matches.
+    Ambiguous {
+        /// How many.
+        count: usize,
+    },
+    /// The private key has no public key object beside it (same label and id).
+    NoPublicKey,
+    /// The token refused the PIN.
+    WrongPin,
+    /// The PIN cannot be read.
+    Pin {
+        /// Why.
+        reason: String,
+    },
+    /// The key's algorithm is not the one asked for.
+    WrongAlgorithm {
+        /// Asked for.
+        expected: KeyAlgorithm,
+        /// In the token.
+        found: KeyAlgorithm,
+    },
+    /// The key is of a type kpki cannot sign certificates with.
+    UnsupportedKey {
+        /// Its type.
+        key_type: String,
+    },
+    /// The token does not offer the mechanism the key's algorithm needs.
+    MechanismRefused {
+        /// The function and the token's code.
+        reason: String,
+    },
+    /// Any other failure of the module or token (a removed token, a device error).
+    Token {
+        /// The function and the token's code.
+        reason: String,
+    },
+}
+
+display!(Pkcs11Problem, |s, f| match s {
+    Pkcs11Problem::BadUri { reason } => write!(f, "not a usable pkcs11: URI: {reason}"),
+    Pkcs11Problem::UnsupportedAttribute { name } => write!(
+        f,
+        "the URI attribute {name:?} is not supported (use token, object, id, slot-id, module-path, pin-source, pin-value)"
+    ),
+    Pkcs11Problem::Module { reason } => write!(f, "the PKCS#11 module cannot be used: {reason}"),
+    Pkcs11Problem::NoToken => f.write_str("no initialised token matches the URI"),
+    Pkcs11Problem::NoObject => f.write_str("no private key in the token matches the URI"),
+    Pkcs11Problem::Ambiguous { count } => write!(
+        f,
+        "{count} private keys match the URI; name one with object= and id="
+    ),
+    Pkcs11Problem::NoPublicKey =>
+        f.write_str("the private key has no public key object with the same label and id"),
+    Pkcs11Problem::WrongPin => f.write_str("the token refused the PIN"),
+    Pkcs11Problem::Pin { reason } => write!(f, "the PIN cannot be read: {reason}"),
+    Pkcs11Problem::WrongAlgorithm { expected, found } =>
+        write!(f, "the key is {found}, not {expected}"),
+    Pkcs11Problem::UnsupportedKey { key_type } =>
+        write!(f, "the key's type cannot sign certificates: {key_type}"),
+    Pkcs11Problem::MechanismRefused { reason } => write!(
+        f,
+        "the token does not offer the mechanism this key needs: {reason}"
+    ),
+    Pkcs11Problem::Token { reason } => write!(f, "the token failed: {reason}"),
+});
 
 /// Why a CA rotation step was refused.
 #[non_exhaustive]

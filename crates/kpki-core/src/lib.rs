@@ -98,6 +98,8 @@ mod renew;
 mod renewal;
 mod rotation;
 
+mod pkcs11;
+
 pub use ca::{
     BACKDATE, CaRequest, CertificateAuthority, CertifiedKey, DEFAULT_CA_VALIDITY,
     DEFAULT_LEAF_VALIDITY, LeafRequest, NotBefore,
@@ -113,8 +115,8 @@ pub use duration::{GoDuration, human_duration, human_time, rfc3339};
 pub use error::{
     CaKeyNeeded, CertificateProblem, Choice, ConfigProblem, CsrProblem, DnsProblem, Error,
     KeyProblem, KubeconfigProblem, NameField, NameProblem, NetworkField, NetworkProblem,
-    NotCaProblem, Origin, PemProblem, PolicyRule, RenewProblem, RequestProblem, Result,
-    RotationProblem, SanKind, Setting, SpecProblem, SuppliedProblem, ValidityProblem,
+    NotCaProblem, Origin, PemProblem, Pkcs11Problem, PolicyRule, RenewProblem, RequestProblem,
+    Result, RotationProblem, SanKind, Setting, SpecProblem, SuppliedProblem, ValidityProblem,
 };
 pub use files::{OutputFile, read_file, write_new_files};
 pub use host::{DefaultRoute, HostFacts};
@@ -141,6 +143,7 @@ pub use names::{
 };
 pub use network::{ClusterNetwork, DEFAULT_BIND_PORT, DEFAULT_DNS_DOMAIN, DEFAULT_SERVICE_SUBNET};
 pub use pem::as_text;
+pub use pkcs11::{Pkcs11Key, Pkcs11Uri};
 pub use policy::{
     CustomRules, DEFAULT_MAX_VALIDITY, KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET,
     KUBELET_SERVING, MIN_EXPIRATION_SECONDS, Pattern, SignerPolicy, SignerRules, SigningRequest,
