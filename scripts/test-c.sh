@@ -65,6 +65,20 @@ run_program() { # label, command...
   fi
 }
 
+# A throw-away SoftHSM token for test_pkcs11 (softhsm2 comes from install-test-deps.sh).
+command -v softhsm2-util >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2
+}
+mkdir -p "$work/softhsm/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+  "$work/softhsm/tokens" >"$work/softhsm/softhsm2.conf"
+export SOFTHSM2_CONF="$work/softhsm/softhsm2.conf"
+for label in kpki-c kpki-c-faults; do
+  softhsm2-util --init-token --free --label "$label" --pin 4321 --so-pin 87654321 >/dev/null
+done
+echo 4321 >"$work/softhsm/pin"
+export KPKI_TEST_PKCS11_PIN_FILE="$work/softhsm/pin"
+
 echo "== c: run"
 export TMPDIR="$work"
 # test_panic panics on purpose; the hook's message is expected, a backtrace is noise.

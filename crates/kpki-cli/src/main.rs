@@ -173,6 +173,9 @@ struct InitArgs {
     /// Also write kube-proxy.conf (CN system:kube-proxy).
     #[arg(long)]
     kube_proxy: bool,
+    /// A CA whose key lives in a PKCS#11 token, ROLE=pkcs11:URI (ROLE: kubernetes, etcd, front-proxy; repeatable): the key the URI names, or one generated in the token. No CA key file is written. The PIN comes from the URI's pin-source=file:PATH or $KPKI_PKCS11_PIN, never from the command line.
+    #[arg(long = "ca-key", value_name = "ROLE=URI")]
+    ca_keys: Vec<String>,
     /// Replace existing certificates, keys and kubeconfigs (existing CA pairs and sa.key are always reused).
     #[arg(long)]
     force: bool,
@@ -312,6 +315,9 @@ fn init(args: InitArgs) -> CliResult<()> {
     }
     for w in args.worker_nodes.iter().filter(|s| !s.is_empty()) {
         b = b.worker(flag("--worker-nodes", w)?);
+    }
+    for k in &args.ca_keys {
+        b = b.ca_key(flag("--ca-key", k)?);
     }
     let spec = core(b.kube_proxy(args.kube_proxy).build())?;
     let resolution = spec.resolution().clone();

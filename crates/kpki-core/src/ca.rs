@@ -15,6 +15,7 @@ use crate::error::{
 use crate::identity::Identity;
 use crate::key::{PrivateKey, PublicKey};
 use crate::names::{Compatibility, KeyAlgorithm};
+use crate::pkcs11::{Pkcs11Key, Pkcs11Uri};
 use crate::profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage, Usage};
 use crate::san::SubjectAltNames;
 use crate::signer::Signer;
@@ -342,6 +343,37 @@ impl CertificateAuthority {
     ) -> Result<CertificateAuthority> {
         let (certificate, _, _) = CertificateAuthority::make(req, signer.as_ref(), None, now)?;
         CertificateAuthority::assemble(certificate, Vec::new(), None, Some(signer))
+    }
+
+    /// Creates a self-signed root CA whose key is in a PKCS#11 token: the key `uri`
+    /// names (which must be `algorithm`), or a new `algorithm` key generated in the token
+    /// (sensitive, not extractable). The private key never leaves the token.
+    pub fn new_root_in_token(
+        req: &CaRequest,
+        uri: &Pkcs11Uri,
+        algorithm: KeyAlgorithm,
+        now: SystemTime,
+    ) -> Result<CertificateAuthority> {
+        let (key, _) = Pkcs11Key::open_or_generate(uri, algorithm)?;
+        CertificateAuthority::new_root_with_signer(req, Arc::new(key), now)
+    }
+
+    /// A CA whose key is in a PKCS#11 token: its certificate followed by its chain
+    /// (nearest issuer first; an empty list is refused), and the key `uri` names, which
+    /// must match the certificate.
+    pub fn from_pkcs11(
+        mut certificates: Vec<Certificate>,
+        uri: &Pkcs11Uri,
+    ) -> Result<CertificateAuthority> {
+        if certificates.is_empty() {
+            return Err(Error::InvalidCertificate {
+                what: Origin::input("CA certificate"),
+                problem: CertificateProblem::Absent,
+            });
+        }
+        let certificate = certificates.remove(0);
+        let key = Pkcs11Key::open(uri, None)?;
+        CertificateAuthority::with_signer(certificate, certificates, Arc::new(key))
     }
 
     /// Creates an intermediate CA signed by `parent` (notAfter clamped to the parent's).

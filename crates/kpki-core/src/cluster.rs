@@ -35,6 +35,7 @@ use crate::kubeadm_config::{CertificatesDir, KubeadmConfig};
 use crate::kubeconfig::{ClusterName, Kubeconfig};
 use crate::names::{CaRole, Compatibility, KeyAlgorithm};
 use crate::network::ClusterNetwork;
+use crate::pkcs11::{CaKeyUri, Pkcs11Uri};
 use crate::profile::CertificateProfile;
 use crate::san::{Endpoint, IpCidr, SubjectAltNames};
 
@@ -53,6 +54,11 @@ pub enum CaSource {
     /// Share another role's CA (one CA for several roles). The other role must not
     /// itself be `SameAs`.
     SameAs(CaRole),
+    /// A self-signed root whose key is in a PKCS#11 token: the key the URI names, or a
+    /// new one of the spec's key algorithm generated in the token (sensitive, not
+    /// extractable). No CA key file is written: kubeadm's external-CA layout, but kpki
+    /// can sign through the token.
+    Token(Pkcs11Uri),
 }
 
 impl CaSource {
@@ -334,6 +340,12 @@ impl ClusterSpec {
                     now,
                 )?,
                 CaSource::Provided(ca) => ca.clone(),
+                CaSource::Token(uri) => CertificateAuthority::new_root_in_token(
+                    &ca_req(),
+                    uri,
+                    self.key_algorithm,
+                    now,
+                )?,
                 CaSource::External(cert) => CertificateAuthority::external(cert.clone())?,
                 CaSource::SameAs(other) => {
                     shared.insert(*role, *other);
@@ -865,6 +877,11 @@ impl ClusterSpecBuilder {
     pub fn ca(mut self, role: CaRole, source: CaSource) -> Self {
         self.cas.insert(role, source);
         self
+    }
+
+    /// A CA whose key is in a PKCS#11 token ([`CaSource::Token`]), as `--ca-key` gives it.
+    pub fn ca_key(self, key: CaKeyUri) -> Self {
+        self.ca(key.role, CaSource::Token(key.uri))
     }
 
     /// A certificate the caller supplies, by name (`apiserver`, `admin.conf`, ...): needed

@@ -436,6 +436,17 @@ impl KubeadmLayout {
     /// an existing `sa.key` is kept.
     pub fn adopt_existing(&self, spec: &mut ClusterSpec) -> Result<()> {
         for role in CaRole::ALL {
+            if let Some(CaSource::Token(uri)) = spec.cas.get(&role) {
+                // A CA certificate here whose key is in the token: sign through it (its
+                // key must be the token's), rather than make a second certificate.
+                if let Some(ca) = self.load_ca(role)? {
+                    let mut certificates = vec![ca.certificate().clone()];
+                    certificates.extend(ca.chain().iter().cloned());
+                    let ca = CertificateAuthority::from_pkcs11(certificates, uri)?;
+                    spec.cas.insert(role, CaSource::Provided(ca));
+                }
+                continue;
+            }
             if spec.cas.contains_key(&role) {
                 continue;
             }

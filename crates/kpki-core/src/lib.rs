@@ -143,7 +143,7 @@ pub use names::{
 };
 pub use network::{ClusterNetwork, DEFAULT_BIND_PORT, DEFAULT_DNS_DOMAIN, DEFAULT_SERVICE_SUBNET};
 pub use pem::as_text;
-pub use pkcs11::{Pkcs11Key, Pkcs11Uri};
+pub use pkcs11::{CaKeyUri, Pkcs11Key, Pkcs11Uri};
 pub use policy::{
     CustomRules, DEFAULT_MAX_VALIDITY, KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET,
     KUBELET_SERVING, MIN_EXPIRATION_SECONDS, Pattern, SignerPolicy, SignerRules, SigningRequest,

@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::der;
 use crate::error::{Error, Pkcs11Problem, Result};
 use crate::key::PublicKey;
-use crate::names::KeyAlgorithm;
+use crate::names::{CaRole, KeyAlgorithm};
 use crate::signer::Signer;
 
 /// Where the PIN comes from. Never printed.
@@ -223,6 +223,15 @@ impl Pkcs11Uri {
     }
 }
 
+impl std::str::FromStr for Pkcs11Uri {
+    type Err = Error;
+
+    /// [`Pkcs11Uri::parse`].
+    fn from_str(s: &str) -> Result<Pkcs11Uri> {
+        Pkcs11Uri::parse(s)
+    }
+}
+
 fn name_of(attr: &str) -> &str {
     attr.split('=').next().unwrap_or(attr)
 }
@@ -258,12 +267,53 @@ impl std::fmt::Debug for Pkcs11Uri {
     }
 }
 
+/// A CA role and the token key it signs with, as a command line gives it:
+/// `ROLE=pkcs11:...` (`kubernetes=pkcs11:token=kpki;object=ca?module-path=...`). A URI
+/// with `pin-value` is refused here — argv is readable by every user of the machine —
+/// so the PIN comes from `pin-source` or `KPKI_PKCS11_PIN`.
+#[derive(Clone, Debug)]
+pub struct CaKeyUri {
+    /// The role.
+    pub role: CaRole,
+    /// The key.
+    pub uri: Pkcs11Uri,
+}
+
+impl std::str::FromStr for CaKeyUri {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<CaKeyUri> {
+        let (role, uri) = s.split_once('=').ok_or_else(|| {
+            bad_uri(
+                s,
+                "give ROLE=pkcs11:... (ROLE: kubernetes, etcd, front-proxy)".into(),
+            )
+        })?;
+        let role: CaRole = role.parse()?;
+        let uri = Pkcs11Uri::parse(uri)?;
+        if uri.has_inline_pin() {
+            return Err(Error::Pkcs11 {
+                uri: uri.to_string(),
+                problem: Pkcs11Problem::Pin {
+                    reason: "a PIN on the command line (pin-value) is readable by every user; \
+                             use pin-source=file:PATH or KPKI_PKCS11_PIN"
+                        .into(),
+                },
+            });
+        }
+        Ok(CaKeyUri { role, uri })
+    }
+}
+
 /// One logged-in token of one module, shared by every key on it in this process.
 struct Token {
     context: Pkcs11,
     slot: Slot,
     /// Idle sessions; at least one stays open so the login lasts.
     sessions: Mutex<Vec<Session>>,
+    /// Held while a key is looked up and generated: one key per URI even when threads
+    /// race, and SoftHSM fails (CKR_GENERAL_ERROR) on concurrent C_GenerateKeyPair.
+    generating: Mutex<()>,
 }
 
 impl Token {
@@ -406,6 +456,7 @@ fn open_token(uri: &Pkcs11Uri) -> Result<Arc<Token>> {
         context,
         slot,
         sessions: Mutex::new(vec![session]),
+        generating: Mutex::new(()),
     });
     tokens.insert((module.clone(), slot.id()), token.clone());
     Ok(token)
@@ -516,6 +567,10 @@ impl Pkcs11Key {
     /// Returns the key and whether it was generated. An existing key is never replaced.
     pub fn open_or_generate(uri: &Pkcs11Uri, algorithm: KeyAlgorithm) -> Result<(Pkcs11Key, bool)> {
         let token = open_token(uri)?;
+        let _one_at_a_time = token
+            .generating
+            .lock()
+            .map_err(|_| Error::internal("the PKCS#11 key generation lock is poisoned"))?;
         if Pkcs11Key::find(&token, uri)?.is_some() {
             return Ok((Pkcs11Key::open(uri, Some(algorithm))?, false));
         }

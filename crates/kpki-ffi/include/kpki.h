@@ -165,6 +165,12 @@ typedef enum {
    */
   KPKI_ROTATION = 35,
   /**
+   * A key in a PKCS#11 token cannot be used: a malformed URI, the module, no such
+   * token or key, a wrong PIN, another algorithm, a refused mechanism, a failing
+   * token. The message names the URI (never its PIN) and the cause.
+   */
+  KPKI_PKCS11 = 36,
+  /**
    * An error this version of the C API has no specific code for; see the message.
    */
   KPKI_OTHER = 99,
@@ -181,8 +187,10 @@ typedef struct kpki_bytes kpki_bytes;
 
 /**
  * A certificate authority: its certificate (plus chain) and, unless it is external,
- * its private key. Create with `kpki_ca_new_root()`, `kpki_ca_new_intermediate()`,
- * `kpki_ca_from_pem()`, `kpki_ca_load()` or `kpki_cluster_pki_ca()`; free with
+ * its private key (or its key's handle in a PKCS#11 token). Create with
+ * `kpki_ca_new_root()`, `kpki_ca_new_intermediate()`, `kpki_ca_new_root_pkcs11()`,
+ * `kpki_ca_from_pem()`, `kpki_ca_from_pkcs11()`, `kpki_ca_load()` or
+ * `kpki_cluster_pki_ca()`; free with
  * `kpki_ca_free()`. A `const kpki_ca *` may be used from several threads at once.
  */
 typedef struct kpki_ca kpki_ca;
@@ -610,6 +618,53 @@ kpki_result kpki_ca_from_pem(const uint8_t *cert_pem,
                              const uint8_t *key_pem,
                              size_t key_pem_len,
                              kpki_ca **out);
+
+/**
+ * Creates a self-signed root CA named `common_name` whose key is in a PKCS#11 token
+ * (an HSM, SoftHSM), valid for `validity_seconds` from now (0: 10 years): the key the
+ * RFC 7512 `uri` names (`pkcs11:token=...;object=...?module-path=...&pin-source=file:...`),
+ * which must be `algorithm`, or a new `algorithm` key generated in the token
+ * (CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_TOKEN; labelled as the URI's `object`). An
+ * existing key is used, never replaced. The private key never leaves the token: every
+ * signature of the CA is made there.
+ *
+ * Ownership: `common_name`, `uri` and `algorithm` are only read. On success `*out` is
+ * a new CA the caller owns (`kpki_ca_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`,
+ * `KPKI_UNKNOWN_CHOICE`, `KPKI_PKCS11` (the message names the URI, never its PIN, and
+ * the cause: wrong PIN, no token, no module, another algorithm, ...).
+ *
+ * # Safety
+ * `common_name`, `uri` and `algorithm` are NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+kpki_result kpki_ca_new_root_pkcs11(const char *common_name,
+                                    const char *uri,
+                                    const char *algorithm,
+                                    uint64_t validity_seconds,
+                                    kpki_ca **out);
+
+/**
+ * Loads a CA whose key is in a PKCS#11 token: its certificate (PEM; further
+ * certificates in the text are its chain, nearest issuer first) and the `pkcs11:` URI
+ * of its key, which must match the certificate.
+ *
+ * Ownership: `uri` and the PEM buffer (no NUL needed) are only read. On success `*out`
+ * is a new CA the caller owns (`kpki_ca_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_PEM`,
+ * `KPKI_INVALID_CERTIFICATE`, `KPKI_NOT_A_CERTIFICATE_AUTHORITY`, `KPKI_KEY_MISMATCH`,
+ * `KPKI_PKCS11`.
+ *
+ * # Safety
+ * `uri` is NULL or NUL-terminated; `cert_pem` is NULL or points to `cert_pem_len`
+ * readable bytes; `out` is NULL or writable.
+ */
+kpki_result kpki_ca_from_pkcs11(const char *uri,
+                                const uint8_t *cert_pem,
+                                size_t cert_pem_len,
+                                kpki_ca **out);
 
 /**
  * Loads the CA of `role` (`"kubernetes"`, `"etcd"`, `"front-proxy"`, `"client"`,

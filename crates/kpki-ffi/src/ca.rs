@@ -4,8 +4,8 @@ use std::ffi::c_char;
 use std::time::{Duration, SystemTime};
 
 use kpki_core::{
-    CaRequest, CaRole, CertificateAuthority, CertificateProfile, Compatibility, KubeadmLayout,
-    LeafRequest, SubjectAltNames,
+    CaRequest, CaRole, Certificate, CertificateAuthority, CertificateProfile, Compatibility,
+    KeyAlgorithm, KubeadmLayout, LeafRequest, Pkcs11Uri, SubjectAltNames,
 };
 
 use crate::boundary::{
@@ -18,8 +18,10 @@ use crate::identity::kpki_identity;
 use crate::key::kpki_private_key;
 
 /// A certificate authority: its certificate (plus chain) and, unless it is external,
-/// its private key. Create with `kpki_ca_new_root()`, `kpki_ca_new_intermediate()`,
-/// `kpki_ca_from_pem()`, `kpki_ca_load()` or `kpki_cluster_pki_ca()`; free with
+/// its private key (or its key's handle in a PKCS#11 token). Create with
+/// `kpki_ca_new_root()`, `kpki_ca_new_intermediate()`, `kpki_ca_new_root_pkcs11()`,
+/// `kpki_ca_from_pem()`, `kpki_ca_from_pkcs11()`, `kpki_ca_load()` or
+/// `kpki_cluster_pki_ca()`; free with
 /// `kpki_ca_free()`. A `const kpki_ca *` may be used from several threads at once.
 pub struct kpki_ca {
     _private: [u8; 0],
@@ -153,6 +155,86 @@ pub unsafe extern "C" fn kpki_ca_from_pem(
         // SAFETY: `key_pem` is NULL or `key_pem_len` readable bytes (contract).
         let key = unsafe { arg_pem(key_pem, key_pem_len, "key_pem") }?;
         out.set(CertificateAuthority::from_pem(cert, key)?);
+        Ok(())
+    })
+}
+
+/// Creates a self-signed root CA named `common_name` whose key is in a PKCS#11 token
+/// (an HSM, SoftHSM), valid for `validity_seconds` from now (0: 10 years): the key the
+/// RFC 7512 `uri` names (`pkcs11:token=...;object=...?module-path=...&pin-source=file:...`),
+/// which must be `algorithm`, or a new `algorithm` key generated in the token
+/// (CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_TOKEN; labelled as the URI's `object`). An
+/// existing key is used, never replaced. The private key never leaves the token: every
+/// signature of the CA is made there.
+///
+/// Ownership: `common_name`, `uri` and `algorithm` are only read. On success `*out` is
+/// a new CA the caller owns (`kpki_ca_free()`); on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_NAME`,
+/// `KPKI_UNKNOWN_CHOICE`, `KPKI_PKCS11` (the message names the URI, never its PIN, and
+/// the cause: wrong PIN, no token, no module, another algorithm, ...).
+///
+/// # Safety
+/// `common_name`, `uri` and `algorithm` are NULL or NUL-terminated; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_ca_new_root_pkcs11(
+    common_name: *const c_char,
+    uri: *const c_char,
+    algorithm: *const c_char,
+    validity_seconds: u64,
+    out: *mut *mut kpki_ca,
+) -> kpki_result {
+    ffi_boundary("kpki_ca_new_root_pkcs11", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `common_name` is NULL or NUL-terminated (contract).
+        let cn = unsafe { arg_str(common_name, "common_name") }?;
+        // SAFETY: `uri` is NULL or NUL-terminated (contract).
+        let uri: Pkcs11Uri = unsafe { arg_str(uri, "uri") }?.parse()?;
+        // SAFETY: `algorithm` is NULL or NUL-terminated (contract).
+        let algorithm: KeyAlgorithm = unsafe { arg_str(algorithm, "algorithm") }?.parse()?;
+        let req = ca_request(cn, validity_seconds);
+        out.set(CertificateAuthority::new_root_in_token(
+            &req,
+            &uri,
+            algorithm,
+            SystemTime::now(),
+        )?);
+        Ok(())
+    })
+}
+
+/// Loads a CA whose key is in a PKCS#11 token: its certificate (PEM; further
+/// certificates in the text are its chain, nearest issuer first) and the `pkcs11:` URI
+/// of its key, which must match the certificate.
+///
+/// Ownership: `uri` and the PEM buffer (no NUL needed) are only read. On success `*out`
+/// is a new CA the caller owns (`kpki_ca_free()`); on failure `*out` is NULL.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_PEM`,
+/// `KPKI_INVALID_CERTIFICATE`, `KPKI_NOT_A_CERTIFICATE_AUTHORITY`, `KPKI_KEY_MISMATCH`,
+/// `KPKI_PKCS11`.
+///
+/// # Safety
+/// `uri` is NULL or NUL-terminated; `cert_pem` is NULL or points to `cert_pem_len`
+/// readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_ca_from_pkcs11(
+    uri: *const c_char,
+    cert_pem: *const u8,
+    cert_pem_len: usize,
+    out: *mut *mut kpki_ca,
+) -> kpki_result {
+    ffi_boundary("kpki_ca_from_pkcs11", || {
+        // SAFETY: `out` is NULL or writable (contract).
+        let out = unsafe { arg_out(out, "out") }?;
+        // SAFETY: `uri` is NULL or NUL-terminated (contract).
+        let uri: Pkcs11Uri = unsafe { arg_str(uri, "uri") }?.parse()?;
+        // SAFETY: `cert_pem` is NULL or `cert_pem_len` readable bytes (contract).
+        let cert = unsafe { arg_pem(cert_pem, cert_pem_len, "cert_pem") }?;
+        let certificates = Certificate::chain_from_pem(cert)?;
+        out.set(CertificateAuthority::from_pkcs11(certificates, &uri)?);
         Ok(())
     })
 }

@@ -82,6 +82,10 @@ pub enum kpki_result {
     /// A CA rotation step does not fit the rotation's state in the directory (or an
     /// interrupted change's journal cannot be read).
     KPKI_ROTATION = 35,
+    /// A key in a PKCS#11 token cannot be used: a malformed URI, the module, no such
+    /// token or key, a wrong PIN, another algorithm, a refused mechanism, a failing
+    /// token. The message names the URI (never its PIN) and the cause.
+    KPKI_PKCS11 = 36,
     /// An error this version of the C API has no specific code for; see the message.
     KPKI_OTHER = 99,
 }
@@ -146,6 +150,7 @@ impl From<kpki_core::Error> for FfiError {
             E::InvalidCsrObject { .. } => R::KPKI_INVALID_CSR_OBJECT,
             E::InvalidPolicy { .. } => R::KPKI_INVALID_POLICY,
             E::Rotation { .. } | E::BrokenJournal { .. } => R::KPKI_ROTATION,
+            E::Pkcs11 { .. } => R::KPKI_PKCS11,
             _ => R::KPKI_OTHER,
         };
         let mut message = e.to_string();
@@ -229,7 +234,7 @@ pub extern "C" fn kpki_last_error() -> *const c_char {
 
 impl kpki_result {
     /// Every code, for [`kpki_result_name`].
-    const ALL: [kpki_result; 32] = [
+    const ALL: [kpki_result; 33] = [
         kpki_result::KPKI_OK,
         kpki_result::KPKI_NULL_PARAMETER,
         kpki_result::KPKI_INVALID_UTF8,
@@ -261,6 +266,7 @@ impl kpki_result {
         kpki_result::KPKI_INVALID_CSR_OBJECT,
         kpki_result::KPKI_INVALID_POLICY,
         kpki_result::KPKI_ROTATION,
+        kpki_result::KPKI_PKCS11,
         kpki_result::KPKI_OTHER,
     ];
 
@@ -298,6 +304,7 @@ impl kpki_result {
             kpki_result::KPKI_INVALID_CSR_OBJECT => c"KPKI_INVALID_CSR_OBJECT",
             kpki_result::KPKI_INVALID_POLICY => c"KPKI_INVALID_POLICY",
             kpki_result::KPKI_ROTATION => c"KPKI_ROTATION",
+            kpki_result::KPKI_PKCS11 => c"KPKI_PKCS11",
             kpki_result::KPKI_OTHER => c"KPKI_OTHER",
         }
     }

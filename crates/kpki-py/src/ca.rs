@@ -249,6 +249,60 @@ impl CertificateAuthority {
         )?))
     }
 
+    /// A CA whose key is in a PKCS#11 token (an HSM, SoftHSM): its certificate (PEM
+    /// with its chain, or a `cryptography` certificate) and the `pkcs11:` URI of the key
+    /// (RFC 7512: `token`, `object`, `id`, `slot-id`; `module-path`, `pin-source`,
+    /// `pin-value`), which must match the certificate. Raises `Pkcs11Error` (wrong PIN,
+    /// no such token or key, module, mechanism) naming the URI without its PIN. The GIL
+    /// is released while the token is opened and while it signs.
+    #[staticmethod]
+    fn from_pkcs11(
+        py: Python<'_>,
+        uri: Parsed<kpki_core::Pkcs11Uri>,
+        certificate: CertsArg,
+    ) -> Result<CertificateAuthority> {
+        let inner =
+            py.detach(|| kpki_core::CertificateAuthority::from_pkcs11(certificate.0, &uri.0))?;
+        Ok(wrap(inner))
+    }
+
+    /// A self-signed root CA whose key is in a PKCS#11 token: the key `uri` names (it
+    /// must be `algorithm`), or a new one generated in the token (CKA_SENSITIVE, not
+    /// CKA_EXTRACTABLE, CKA_TOKEN, labelled as the URI's `object`). An existing key is
+    /// used, never replaced. The GIL is released.
+    #[staticmethod]
+    #[pyo3(signature = (
+        common_name,
+        uri,
+        *,
+        algorithm = None,
+        validity = None,
+        backdate = None,
+        path_len = None,
+        compatibility = None,
+        now = None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments.
+    fn root_pkcs11(
+        py: Python<'_>,
+        common_name: Str,
+        uri: Parsed<kpki_core::Pkcs11Uri>,
+        algorithm: Option<Parsed<KeyAlgorithm>>,
+        validity: Option<Delta>,
+        backdate: Option<Delta>,
+        path_len: Option<Int<u8>>,
+        compatibility: Option<Parsed<Compatibility>>,
+        now: Option<Time>,
+    ) -> Result<CertificateAuthority> {
+        let req = ca_request(common_name, validity, backdate, path_len, compatibility);
+        let algorithm = algorithm.map(|a| a.0).unwrap_or_default();
+        let now = self::now(now);
+        let inner = py.detach(|| {
+            kpki_core::CertificateAuthority::new_root_in_token(&req, &uri.0, algorithm, now)
+        })?;
+        Ok(wrap(inner))
+    }
+
     /// An external CA: only its certificate is known, so it cannot issue; it verifies
     /// certificates it signed (`verify_issued`) and can be a cluster role's CA source.
     #[staticmethod]
@@ -615,6 +669,14 @@ impl CaSource {
         source(kpki_core::CaSource::SameAs(role.0))
     }
 
+    /// A self-signed root whose key is in a PKCS#11 token: the key the `pkcs11:` URI
+    /// names, or one of the spec's key algorithm generated there. No CA key file is
+    /// written (kubeadm's external-CA layout), yet kpki signs through the token.
+    #[staticmethod]
+    fn pkcs11(uri: Parsed<kpki_core::Pkcs11Uri>) -> CaSource {
+        source(kpki_core::CaSource::Token(uri.0))
+    }
+
     fn __repr__(&self) -> String {
         match &self.inner {
             kpki_core::CaSource::Generate => "CaSource.generate()".into(),
@@ -626,6 +688,7 @@ impl CaSource {
             }
             kpki_core::CaSource::External(_) => "CaSource.external(<certificate>)".into(),
             kpki_core::CaSource::SameAs(r) => format!("CaSource.same_as({:?})", r.name()),
+            kpki_core::CaSource::Token(uri) => format!("CaSource.pkcs11({:?})", uri.to_string()),
         }
     }
 }

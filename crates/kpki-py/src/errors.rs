@@ -93,6 +93,7 @@ fn class_name(err: &kpki_core::Error) -> &'static str {
         E::CaKeyUnavailable { .. } => "CaKeyUnavailableError",
         E::InvalidSuppliedCertificate { .. } => "VerificationError",
         E::Crypto { .. } | E::Signer { .. } => "CryptoError",
+        E::Pkcs11 { .. } => "Pkcs11Error",
         E::AlreadyExists { .. } => "AlreadyExistsError",
         E::MissingFile { .. } | E::EmptyDirectory { .. } | E::NoCaFound { .. } | E::NoCa { .. } => {
             "MissingFileError"

@@ -787,3 +787,67 @@ pub fn public_key_of_private(key_pem: &[u8]) -> Result<Vec<u8>, String> {
         .map(|spki| spki.as_ref().to_vec())
         .ok_or_else(|| "the key loader gives no public key".to_owned())
 }
+
+// ---- SoftHSM (a PKCS#11 token) -------------------------------------------------------
+
+/// Debian's SoftHSM module.
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// The user PIN of the test tokens.
+pub const SOFTHSM_PIN: &str = "4321";
+
+/// Throw-away SoftHSM tokens `kpki` and `kpki-faults` (PIN [`SOFTHSM_PIN`]), made once
+/// per test process, before any module is loaded (SoftHSM reads its configuration and
+/// tokens at C_Initialize), in the directory of `$SOFTHSM2_CONF` (set for every cargo
+/// command by `.cargo/config.toml`, under `target/`). Returns that directory, which also
+/// holds `softhsm-pin` (the PIN, for `pin-source=file:`).
+pub fn softhsm() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let conf = PathBuf::from(
+            std::env::var("SOFTHSM2_CONF").expect("SOFTHSM2_CONF (set in .cargo/config.toml)"),
+        );
+        let base = conf.parent().unwrap().to_path_buf();
+        let tokens = base.join("softhsm-tokens");
+        let _ = std::fs::remove_dir_all(&tokens);
+        std::fs::create_dir_all(&tokens).unwrap();
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        for label in ["kpki", "kpki-faults"] {
+            let out = run(
+                Command::new("softhsm2-util").args([
+                    "--init-token",
+                    "--free",
+                    "--label",
+                    label,
+                    "--pin",
+                    SOFTHSM_PIN,
+                    "--so-pin",
+                    "87654321",
+                ]),
+                Duration::from_secs(60),
+            );
+            assert!(
+                out.status.success(),
+                "softhsm2-util (Debian's softhsm2): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::fs::write(base.join("softhsm-pin"), format!("{SOFTHSM_PIN}\n")).unwrap();
+        base
+    })
+}
+
+/// A `pkcs11:` URI for `object` in the test token `token`, its PIN from the PIN file.
+pub fn softhsm_uri(token: &str, object: &str) -> String {
+    format!(
+        "pkcs11:token={token};object={object}?module-path={SOFTHSM_MODULE}&pin-source=file:{}",
+        softhsm().join("softhsm-pin").display()
+    )
+}

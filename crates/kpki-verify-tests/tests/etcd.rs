@@ -407,3 +407,43 @@ fn etcd_accepts_old_and_new_ca_clients_through_a_rotation_and_only_new_after() {
     }
     eprintln!("{}", seen.join("\n"));
 }
+
+/// The etcd CA's key in a PKCS#11 token (SoftHSM): `init` writes `etcd/ca.crt` and no
+/// `etcd/ca.key`, and a real etcd serves with the certificates the token signed —
+/// server, peer, and the clients it accepts.
+#[test]
+fn etcd_serves_a_pki_whose_cas_are_in_a_token() {
+    use kpki_core::{CaKeyUri, CaRole};
+    let tmp = TempDir::new("etcd-pkcs11");
+    let root = tmp.join("kubernetes");
+    let mut builder = example(Compatibility::Current, KeyAlgorithm::EcdsaP256);
+    for (role, object) in [
+        (CaRole::Kubernetes, "etcd-test-ca"),
+        (CaRole::Etcd, "etcd-test-etcd-ca"),
+        (CaRole::FrontProxy, "etcd-test-front-proxy-ca"),
+    ] {
+        let key: CaKeyUri = format!("{}={}", role.name(), softhsm_uri("kpki", object))
+            .parse()
+            .unwrap();
+        builder = builder.ca_key(key);
+    }
+    init(&root, builder);
+    let pki = root.join("pki");
+    for absent in ["ca.key", "etcd/ca.key", "front-proxy-ca.key"] {
+        assert!(!pki.join(absent).exists(), "{absent} was written");
+    }
+    let etcd = start_etcd(&root, tmp.path());
+    let ca = pki.join("etcd/ca.crt");
+    let client = (
+        pki.join("apiserver-etcd-client.crt"),
+        pki.join("apiserver-etcd-client.key"),
+    );
+    let (ok, out) = etcdctl(&etcd, &ca, &client.0, &client.1, &["put", "/kpki", "token"]);
+    assert!(ok && out.contains("OK"), "put: {out}");
+    let health = (
+        pki.join("etcd/healthcheck-client.crt"),
+        pki.join("etcd/healthcheck-client.key"),
+    );
+    let (ok, out) = healthy(&etcd, &ca, &health);
+    assert!(ok, "health: {out}");
+}

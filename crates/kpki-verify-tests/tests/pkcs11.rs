@@ -5,71 +5,18 @@
 //! and never extractable; each fault is a typed error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use kpki_core::{
     CaRequest, CertificateAuthority, CertificateProfile, Compatibility, Error, Identity,
     KeyAlgorithm, LeafRequest, Pkcs11Key, Pkcs11Problem, Pkcs11Uri, Signer,
 };
-use kpki_testkit::{TempDir, openssl_verify, run};
+use kpki_testkit::{SOFTHSM_MODULE, TempDir, openssl_verify, softhsm, softhsm_uri};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const PIN: &str = "4321";
-
-/// The token directory, made once per test process before the module is loaded
-/// (SoftHSM reads its configuration and tokens at C_Initialize).
-fn softhsm() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let conf = PathBuf::from(
-            std::env::var("SOFTHSM2_CONF").expect("SOFTHSM2_CONF (set in .cargo/config.toml)"),
-        );
-        let base = conf.parent().unwrap().to_path_buf();
-        let tokens = base.join("softhsm-tokens");
-        let _ = std::fs::remove_dir_all(&tokens);
-        std::fs::create_dir_all(&tokens).unwrap();
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                tokens.display()
-            ),
-        )
-        .unwrap();
-        for label in ["kpki", "kpki-faults"] {
-            let out = run(
-                std::process::Command::new("softhsm2-util").args([
-                    "--init-token",
-                    "--free",
-                    "--label",
-                    label,
-                    "--pin",
-                    PIN,
-                    "--so-pin",
-                    "87654321",
-                ]),
-                Duration::from_secs(60),
-            );
-            assert!(
-                out.status.success(),
-                "softhsm2-util: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::fs::write(base.join("softhsm-pin"), format!("{PIN}\n")).unwrap();
-        base
-    })
-}
+const MODULE: &str = SOFTHSM_MODULE;
 
 fn uri(token: &str, object: &str) -> Pkcs11Uri {
-    let pin = softhsm().join("softhsm-pin");
-    Pkcs11Uri::parse(&format!(
-        "pkcs11:token={token};object={object}?module-path={MODULE}&pin-source=file:{}",
-        pin.display()
-    ))
-    .unwrap()
+    Pkcs11Uri::parse(&softhsm_uri(token, object)).unwrap()
 }
 
 fn problem(e: Error) -> Pkcs11Problem {

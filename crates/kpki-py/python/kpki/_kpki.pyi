@@ -297,6 +297,22 @@ class CertificateAuthority:
         certificate: Union[_CertificateLike, Sequence[_CertificateLike]], key: _PrivateKeyLike
     ) -> CertificateAuthority: ...
     @staticmethod
+    def from_pkcs11(
+        uri: str, certificate: Union[_CertificateLike, Sequence[_CertificateLike]]
+    ) -> CertificateAuthority: ...
+    @staticmethod
+    def root_pkcs11(
+        common_name: str,
+        uri: str,
+        *,
+        algorithm: Optional[str] = None,
+        validity: Optional[datetime.timedelta] = None,
+        backdate: Optional[datetime.timedelta] = None,
+        path_len: Optional[int] = None,
+        compatibility: Optional[str] = None,
+        now: Optional[datetime.datetime] = None,
+    ) -> CertificateAuthority: ...
+    @staticmethod
     def external(certificate: _CertificateLike) -> CertificateAuthority: ...
     @staticmethod
     def with_signer(
@@ -400,6 +416,8 @@ class CaSource:
     def external(certificate: _CertificateLike) -> CaSource: ...
     @staticmethod
     def same_as(role: str) -> CaSource: ...
+    @staticmethod
+    def pkcs11(uri: str) -> CaSource: ...
 
 @final
 class ClusterSpec:

@@ -13,6 +13,7 @@ maps each kpki-core error onto one of these in one function, ``errors.rs``).
     ├── CaKeyUnavailableError(KpkiError)            an external CA asked to issue
     ├── VerificationError(KpkiError)                a supplied certificate does not verify
     ├── CryptoError(KpkiError)                      the crypto backend or a signer failed
+    ├── Pkcs11Error(KpkiError)                      a key in a PKCS#11 token cannot be used
     └── IoError(KpkiError, OSError)                 errno and filename set
         ├── AlreadyExistsError(IoError, FileExistsError)
         └── MissingFileError(IoError, FileNotFoundError)
@@ -38,6 +39,7 @@ __all__ = [
     "CaKeyUnavailableError",
     "VerificationError",
     "CryptoError",
+    "Pkcs11Error",
     "IoError",
     "AlreadyExistsError",
     "MissingFileError",
@@ -97,6 +99,12 @@ class VerificationError(KpkiError):
 
 class CryptoError(KpkiError):
     """A cryptographic operation (key generation, signing) or a signer failed."""
+
+
+class Pkcs11Error(KpkiError):
+    """A key in a PKCS#11 token cannot be used: a malformed URI, the module, no such
+    token or key, a wrong PIN, another algorithm than asked, a refused mechanism, or
+    the token failing. ``str(e)`` names the URI (never its PIN) and the cause."""
 
 
 class IoError(KpkiError, OSError):
