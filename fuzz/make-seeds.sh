@@ -11,7 +11,7 @@ root="$(dirname "$here")"
 out="${1:-/tmp/kpki-fuzz-seeds}"
 fixtures="${KPKI_FIXTURES:-$root/../shared/fixtures/kubeadm-1.28}"
 rm -rf "$out"
-mkdir -p "$out"/{certificate,private_key,public_key,ca_from_pem,kubeconfig,kubeadm_config,network,identity_sans,csr,csr_signed,kube_csr,policy_file}
+mkdir -p "$out"/{certificate,private_key,public_key,ca_from_pem,kubeconfig,kubeadm_config,network,identity_sans,csr,csr_signed,kube_csr,policy_file,pkcs11_uri}
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -186,6 +186,11 @@ usages: [client auth, digital signature]
 allowPrivilegedGroups: [system:masters]
 privilegedGroups: ["ops:root"]
 '
+
+# PKCS#11 URIs as --ca-key and the doors take them (SoftHSM's module path).
+text pkcs11_uri 'pkcs11:token=kpki;object=ca?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin'
+text pkcs11_uri 'pkcs11:object=ca%20key;id=%01%02;slot-id=3?module-path=/m.so&pin-value=1234'
+text pkcs11_uri 'kubernetes=pkcs11:token=t;object=o;type=private?module-path=/m.so&pin-source=env:PIN'
 
 # 5. kubeadm configuration files, v1beta3 and v1beta4, single and dual stack.
 text kubeadm_config "apiVersion: kubeadm.k8s.io/v1beta4

@@ -88,19 +88,18 @@ fn bad_uri(uri: &str, reason: String) -> Error {
     }
 }
 
-/// The URI with any `pin-value` replaced, for messages.
+/// The URI for messages: every query attribute's value but `module-path`'s and
+/// `pin-source`'s replaced, so no PIN (`pin-value`, or a misspelt or unknown PIN
+/// attribute) is ever printed.
 fn redact(uri: &str) -> String {
     let Some((path, query)) = uri.split_once('?') else {
         return uri.to_owned();
     };
     let query: Vec<String> = query
         .split('&')
-        .map(|a| {
-            if a.starts_with("pin-value=") {
-                "pin-value=(redacted)".to_owned()
-            } else {
-                a.to_owned()
-            }
+        .map(|a| match a.split_once('=') {
+            Some(("module-path" | "pin-source", _)) | None => a.to_owned(),
+            Some((name, _)) => format!("{name}=(redacted)"),
         })
         .collect();
     format!("{path}?{}", query.join("&"))
@@ -170,7 +169,18 @@ impl Pkcs11Uri {
                         )),
                     };
                 }
-                "pin-value" => parsed.pin = PinSource::Value(Zeroizing::new(text(value)?)),
+                "pin-value" => {
+                    // Its errors must not echo the PIN.
+                    let bytes = Zeroizing::new(pct_decode(value, uri).map_err(|_| {
+                        bad_uri(
+                            uri,
+                            "pin-value has a % not followed by two hex digits".into(),
+                        )
+                    })?);
+                    let pin = std::str::from_utf8(&bytes)
+                        .map_err(|_| bad_uri(uri, "pin-value is not UTF-8".into()))?;
+                    parsed.pin = PinSource::Value(Zeroizing::new(pin.to_owned()));
+                }
                 other => {
                     return Err(Error::Pkcs11 {
                         uri: redact(uri),
@@ -232,6 +242,20 @@ impl std::str::FromStr for Pkcs11Uri {
     }
 }
 
+/// `value` with everything but RFC 3986's unreserved characters (and `keep`)
+/// percent-encoded, so that it reads back as the same attribute.
+fn pct_encode(value: &str, keep: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.as_bytes().contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn name_of(attr: &str) -> &str {
     attr.split('=').next().unwrap_or(attr)
 }
@@ -240,10 +264,10 @@ impl std::fmt::Display for Pkcs11Uri {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut path = Vec::new();
         if let Some(t) = &self.token {
-            path.push(format!("token={t}"));
+            path.push(format!("token={}", pct_encode(t, "")));
         }
         if let Some(o) = &self.object {
-            path.push(format!("object={o}"));
+            path.push(format!("object={}", pct_encode(o, "")));
         }
         if let Some(id) = &self.id {
             let hex: String = id.iter().map(|b| format!("%{b:02x}")).collect();
@@ -256,7 +280,7 @@ impl std::fmt::Display for Pkcs11Uri {
             f,
             "pkcs11:{}?module-path={}",
             path.join(";"),
-            self.module_path.display()
+            pct_encode(&self.module_path.to_string_lossy(), "/")
         )
     }
 }
@@ -846,6 +870,15 @@ mod tests {
         assert_eq!(u.object.as_deref(), Some("ca key"));
         assert_eq!(u.id.as_deref(), Some(&[1u8, 2][..]));
         assert!(u.has_inline_pin());
+        assert_eq!(
+            u.to_string(),
+            "pkcs11:token=kpki;object=ca%20key;id=%01%02?module-path=/m.so"
+        );
+        let odd = Pkcs11Uri::parse("pkcs11:object=a%3bb%3f?module-path=/m%20x.so").unwrap();
+        assert_eq!(
+            Pkcs11Uri::parse(&odd.to_string()).unwrap().object,
+            odd.object
+        );
         // The PIN is in neither Display nor Debug.
         assert!(!format!("{u} {u:?}").contains("1234"), "{u:?}");
         let err = Pkcs11Uri::parse("pkcs11:token=t;object=o;manufacturer=x?module-path=/m.so")
