@@ -77,40 +77,42 @@ fn init_with_every_ca_key_in_the_token() {
     }
 }
 
-#[test]
-fn a_pin_on_the_command_line_is_refused_and_nothing_is_written() {
-    let tmp = TempDir::new("pkcs11-pin");
+/// `kpki init --ca-key KEY` with SPEC.md's inputs into a new directory: it must fail,
+/// leave no directory, and never print the test PIN; returns its standard error.
+fn init_refused(tag: &str, key: &str) -> String {
+    let tmp = TempDir::new(tag);
     let dir = tmp.join("kubernetes");
-    let uri = format!(
-        "kubernetes=pkcs11:token=kpki;object=argv?module-path={SOFTHSM_MODULE}&pin-value={SOFTHSM_PIN}"
-    );
-    let mut args = vec!["init", "--dir", dir.to_str().unwrap(), "--ca-key", &uri];
+    let mut args = vec!["init", "--dir", dir.to_str().unwrap(), "--ca-key", key];
     args.extend(EXAMPLE_ARGS);
     let out = kpki(&args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{err}");
+    assert!(!err.contains(&format!("pin-value={SOFTHSM_PIN}")), "{err}");
+    assert!(!dir.exists(), "{:?}", list_files(&dir));
+    err
+}
+
+#[test]
+fn a_pin_on_the_command_line_is_refused_and_nothing_is_written() {
+    let key = format!(
+        "kubernetes=pkcs11:token=kpki;object=argv?module-path={SOFTHSM_MODULE}&pin-value={SOFTHSM_PIN}"
+    );
+    let err = init_refused("pkcs11-pin", &key);
     assert!(
         err.contains("--ca-key") && err.contains("pin-source"),
         "{err}"
     );
-    assert!(!err.contains(&format!("pin-value={SOFTHSM_PIN}")), "{err}");
-    assert!(!dir.exists(), "{:?}", list_files(&dir));
 }
 
 #[test]
 fn a_missing_token_is_an_error_naming_it_and_nothing_is_written() {
-    let tmp = TempDir::new("pkcs11-missing");
-    let dir = tmp.join("kubernetes");
     softhsm();
-    let uri = format!("etcd={}", softhsm_uri("no-such-token", "x"));
-    let mut args = vec!["init", "--dir", dir.to_str().unwrap(), "--ca-key", &uri];
-    args.extend(EXAMPLE_ARGS);
-    let out = kpki(&args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let err = init_refused(
+        "pkcs11-missing",
+        &format!("etcd={}", softhsm_uri("no-such-token", "x")),
+    );
     assert!(
         err.contains("token=no-such-token") && err.contains("no initialised token"),
         "{err}"
     );
-    assert!(!dir.exists(), "{:?}", list_files(&dir));
 }

@@ -277,6 +277,19 @@ fn check_validity(not_before: SystemTime, not_after: SystemTime) -> Result<()> {
     Ok(())
 }
 
+/// A CA certificate and its chain from a list that starts with it (as a bundle is
+/// read); an empty list is refused.
+fn split_chain(mut certificates: Vec<Certificate>) -> Result<(Certificate, Vec<Certificate>)> {
+    if certificates.is_empty() {
+        return Err(Error::InvalidCertificate {
+            what: Origin::input("CA certificate"),
+            problem: CertificateProblem::Absent,
+        });
+    }
+    let certificate = certificates.remove(0);
+    Ok((certificate, certificates))
+}
+
 impl CertificateAuthority {
     /// The CA certificate for `req` and `key`, self-signed or signed by `parent`.
     fn make(
@@ -362,18 +375,12 @@ impl CertificateAuthority {
     /// (nearest issuer first; an empty list is refused), and the key `uri` names, which
     /// must match the certificate.
     pub fn from_pkcs11(
-        mut certificates: Vec<Certificate>,
+        certificates: Vec<Certificate>,
         uri: &Pkcs11Uri,
     ) -> Result<CertificateAuthority> {
-        if certificates.is_empty() {
-            return Err(Error::InvalidCertificate {
-                what: Origin::input("CA certificate"),
-                problem: CertificateProblem::Absent,
-            });
-        }
-        let certificate = certificates.remove(0);
+        let (certificate, chain) = split_chain(certificates)?;
         let key = Pkcs11Key::open(uri, None)?;
-        CertificateAuthority::with_signer(certificate, certificates, Arc::new(key))
+        CertificateAuthority::with_signer(certificate, chain, Arc::new(key))
     }
 
     /// Creates an intermediate CA signed by `parent` (notAfter clamped to the parent's).
@@ -412,17 +419,11 @@ impl CertificateAuthority {
     /// A CA from its certificate followed by its chain (nearest issuer first), as a
     /// bundle is read, and its key. An empty list is refused.
     pub fn from_chain(
-        mut certificates: Vec<Certificate>,
+        certificates: Vec<Certificate>,
         key: PrivateKey,
     ) -> Result<CertificateAuthority> {
-        if certificates.is_empty() {
-            return Err(Error::InvalidCertificate {
-                what: Origin::input("CA certificate"),
-                problem: CertificateProblem::Absent,
-            });
-        }
-        let certificate = certificates.remove(0);
-        CertificateAuthority::from_parts(certificate, certificates, key)
+        let (certificate, chain) = split_chain(certificates)?;
+        CertificateAuthority::from_parts(certificate, chain, key)
     }
 
     /// A CA whose key lives elsewhere: every signature goes through `signer`, whose

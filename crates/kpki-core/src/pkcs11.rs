@@ -566,23 +566,29 @@ impl Pkcs11Key {
     /// Opens the private key the URI names (and its public half), logging into the
     /// token once per process. With `expect`, a key of another algorithm is an error.
     pub fn open(uri: &Pkcs11Uri, expect: Option<KeyAlgorithm>) -> Result<Pkcs11Key> {
-        let token = open_token(uri)?;
-        let key = Pkcs11Key::find(&token, uri)?.ok_or_else(|| Error::Pkcs11 {
+        Pkcs11Key::required(&open_token(uri)?, uri)?.expecting(expect)
+    }
+
+    /// The key `uri` names on `token`; its absence is [`Pkcs11Problem::NoObject`].
+    fn required(token: &Arc<Token>, uri: &Pkcs11Uri) -> Result<Pkcs11Key> {
+        Pkcs11Key::find(token, uri)?.ok_or_else(|| Error::Pkcs11 {
             uri: uri.to_string(),
             problem: Pkcs11Problem::NoObject,
-        })?;
-        if let Some(want) = expect
-            && key.public.algorithm() != want
-        {
-            return Err(Error::Pkcs11 {
-                uri: uri.to_string(),
+        })
+    }
+
+    /// The key, if it is `expect` (or nothing is expected).
+    fn expecting(self, expect: Option<KeyAlgorithm>) -> Result<Pkcs11Key> {
+        match expect {
+            Some(want) if self.public.algorithm() != want => Err(Error::Pkcs11 {
+                uri: self.uri.to_string(),
                 problem: Pkcs11Problem::WrongAlgorithm {
                     expected: want,
-                    found: key.public.algorithm(),
+                    found: self.public.algorithm(),
                 },
-            });
+            }),
+            _ => Ok(self),
         }
-        Ok(key)
     }
 
     /// The key the URI names if it exists (checked to be `algorithm`), else a new key
@@ -595,14 +601,17 @@ impl Pkcs11Key {
             .generating
             .lock()
             .map_err(|_| Error::internal("the PKCS#11 key generation lock is poisoned"))?;
-        if Pkcs11Key::find(&token, uri)?.is_some() {
-            return Ok((Pkcs11Key::open(uri, Some(algorithm))?, false));
+        if let Some(key) = Pkcs11Key::find(&token, uri)? {
+            return Ok((key.expecting(Some(algorithm))?, false));
         }
         let session = token.session().map_err(|e| token_error(uri, e))?;
         let generated = Pkcs11Key::generate_in(&session, uri, algorithm);
         token.give_back(session);
         generated?;
-        Ok((Pkcs11Key::open(uri, Some(algorithm))?, true))
+        Ok((
+            Pkcs11Key::required(&token, uri)?.expecting(Some(algorithm))?,
+            true,
+        ))
     }
 
     fn generate_in(session: &Session, uri: &Pkcs11Uri, algorithm: KeyAlgorithm) -> Result<()> {
@@ -788,7 +797,7 @@ impl Pkcs11Key {
         Ok(out)
     }
 
-    /// One raw C_Sign of `data` with `mechanism` (for benchmarks against issuance).
+    /// One C_Sign of `data` with `mechanism`, on a pooled session.
     fn raw_sign(&self, mechanism: &Mechanism, data: &[u8]) -> Result<Vec<u8>> {
         let session = self
             .token
