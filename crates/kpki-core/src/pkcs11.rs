@@ -13,13 +13,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
-use cryptoki::session::{Session, UserType};
+use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use zeroize::Zeroizing;
@@ -30,8 +31,8 @@ use crate::key::PublicKey;
 use crate::names::{CaRole, KeyAlgorithm};
 use crate::signer::Signer;
 
-/// Where the PIN comes from. Never printed.
-#[derive(Clone)]
+/// Where the PIN comes from. A PIN itself is never printed.
+#[derive(Clone, PartialEq, Eq)]
 enum PinSource {
     /// `pin-source=file:PATH` (or `pin-source=PATH`): the file's first line.
     File(PathBuf),
@@ -45,8 +46,11 @@ enum PinSource {
 
 /// An RFC 7512 `pkcs11:` URI naming a key: path attributes `token`, `object`, `id`,
 /// `slot-id`; query attributes `module-path` (required), `pin-source`, `pin-value`. Any
-/// other attribute is an error naming it. `Debug` and `Display` leave out the PIN.
-#[derive(Clone)]
+/// other attribute is an error naming it. `Debug` and `Display` leave out a
+/// `pin-value` (they keep a `pin-source`, which names a file or variable, not a PIN),
+/// so what they print parses back to the same key and the same way to its PIN — except
+/// an inline PIN, which is dropped.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pkcs11Uri {
     token: Option<String>,
     object: Option<String>,
@@ -281,7 +285,16 @@ impl std::fmt::Display for Pkcs11Uri {
             "pkcs11:{}?module-path={}",
             path.join(";"),
             pct_encode(&self.module_path.to_string_lossy(), "/")
-        )
+        )?;
+        match &self.pin {
+            PinSource::File(p) => write!(
+                f,
+                "&pin-source=file:{}",
+                pct_encode(&p.to_string_lossy(), "/")
+            ),
+            PinSource::Env(v) => write!(f, "&pin-source=env:{}", pct_encode(v, "")),
+            PinSource::Value(_) | PinSource::Default => Ok(()),
+        }
     }
 }
 
@@ -354,6 +367,32 @@ impl Token {
             idle.push(session);
         }
     }
+
+    /// A session in which the user is logged in, logging in again with the URI's PIN
+    /// if the login was dropped: PKCS#11 login state belongs to the application, so
+    /// another client of the module in this process logging out drops it for kpki too.
+    fn logged_in_session(&self, uri: &Pkcs11Uri) -> Result<Session> {
+        let session = self.session().map_err(|e| token_error(uri, e))?;
+        let state = session
+            .get_session_info()
+            .map_err(|e| token_error(uri, e))?
+            .session_state();
+        if matches!(state, SessionState::RoPublic | SessionState::RwPublic) {
+            login(&session, uri)?;
+        }
+        Ok(session)
+    }
+}
+
+/// C_Login as the user with the URI's PIN (if it has one); already logged in is fine.
+fn login(session: &Session, uri: &Pkcs11Uri) -> Result<()> {
+    let Some(pin) = uri.pin()? else {
+        return Ok(());
+    };
+    match session.login(UserType::User, Some(&pin)) {
+        Ok(()) | Err(cryptoki::error::Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
+        Err(e) => Err(token_error(uri, e)),
+    }
 }
 
 /// Logged-in tokens of this process, by module and slot.
@@ -371,7 +410,6 @@ fn contexts() -> &'static Mutex<HashMap<PathBuf, Pkcs11>> {
 }
 
 fn token_error(uri: &Pkcs11Uri, e: cryptoki::error::Error) -> Error {
-    use cryptoki::error::RvError;
     let problem = match e {
         cryptoki::error::Error::Pkcs11(RvError::PinIncorrect, _) => Pkcs11Problem::WrongPin,
         cryptoki::error::Error::Pkcs11(RvError::PinLenRange, _) => Pkcs11Problem::WrongPin,
@@ -440,23 +478,36 @@ fn open_token(uri: &Pkcs11Uri) -> Result<Arc<Token>> {
     let slots = context
         .get_slots_with_initialized_token()
         .map_err(|e| token_error(uri, e))?;
+    // A slot whose token cannot be read (its store gone) does not hide the others; if
+    // no readable token matches, that failure is the error, since the token asked for
+    // may be the unreadable one.
     let mut found = None;
+    let mut unreadable = None;
     for slot in slots {
         if uri.slot_id.is_some_and(|id| id != slot.id()) {
             continue;
         }
-        let info = context
-            .get_token_info(slot)
-            .map_err(|e| token_error(uri, e))?;
-        if uri.token.as_deref().is_none_or(|t| info.label() == t) {
-            found = Some(slot);
-            break;
+        match context.get_token_info(slot) {
+            Ok(info) if uri.token.as_deref().is_none_or(|t| info.label() == t) => {
+                found = Some(slot);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                unreadable.get_or_insert(e);
+            }
         }
     }
-    let slot = found.ok_or_else(|| Error::Pkcs11 {
-        uri: uri.to_string(),
-        problem: Pkcs11Problem::NoToken,
-    })?;
+    let slot = match (found, unreadable) {
+        (Some(slot), _) => slot,
+        (None, Some(e)) => return Err(token_error(uri, e)),
+        (None, None) => {
+            return Err(Error::Pkcs11 {
+                uri: uri.to_string(),
+                problem: Pkcs11Problem::NoToken,
+            });
+        }
+    };
     let mut tokens = registry()
         .lock()
         .map_err(|_| Error::internal("the PKCS#11 token registry lock is poisoned"))?;
@@ -466,16 +517,7 @@ fn open_token(uri: &Pkcs11Uri) -> Result<Arc<Token>> {
     let session = context
         .open_rw_session(slot)
         .map_err(|e| token_error(uri, e))?;
-    if let Some(pin) = uri.pin()? {
-        match session.login(UserType::User, Some(&pin)) {
-            Ok(())
-            | Err(cryptoki::error::Error::Pkcs11(
-                cryptoki::error::RvError::UserAlreadyLoggedIn,
-                _,
-            )) => {}
-            Err(e) => return Err(token_error(uri, e)),
-        }
-    }
+    login(&session, uri)?;
     let token = Arc::new(Token {
         context,
         slot,
@@ -489,7 +531,9 @@ fn open_token(uri: &Pkcs11Uri) -> Result<Arc<Token>> {
 /// A private key in a PKCS#11 token: signs through the token, never leaves it.
 pub struct Pkcs11Key {
     token: Arc<Token>,
-    handle: ObjectHandle,
+    /// The private key's handle; found again if the token invalidates it (a private
+    /// object's handle dies with the login).
+    handle: RwLock<ObjectHandle>,
     public: PublicKey,
     uri: Pkcs11Uri,
 }
@@ -593,7 +637,8 @@ impl Pkcs11Key {
 
     /// The key the URI names if it exists (checked to be `algorithm`), else a new key
     /// pair of `algorithm` generated in the token: private half CKA_TOKEN, CKA_PRIVATE,
-    /// CKA_SENSITIVE, not CKA_EXTRACTABLE, labelled and identified as the URI says.
+    /// CKA_SENSITIVE, not CKA_EXTRACTABLE, allowed to sign and nothing else (no CKA_DECRYPT,
+    /// CKA_UNWRAP or CKA_DERIVE), labelled and identified as the URI says.
     /// Returns the key and whether it was generated. An existing key is never replaced.
     pub fn open_or_generate(uri: &Pkcs11Uri, algorithm: KeyAlgorithm) -> Result<(Pkcs11Key, bool)> {
         let token = open_token(uri)?;
@@ -604,7 +649,7 @@ impl Pkcs11Key {
         if let Some(key) = Pkcs11Key::find(&token, uri)? {
             return Ok((key.expecting(Some(algorithm))?, false));
         }
-        let session = token.session().map_err(|e| token_error(uri, e))?;
+        let session = token.logged_in_session(uri)?;
         let generated = Pkcs11Key::generate_in(&session, uri, algorithm);
         token.give_back(session);
         generated?;
@@ -616,7 +661,12 @@ impl Pkcs11Key {
 
     fn generate_in(session: &Session, uri: &Pkcs11Uri, algorithm: KeyAlgorithm) -> Result<()> {
         let mut public = template(uri, ObjectClass::PUBLIC_KEY);
-        public.extend([Attribute::Token(true), Attribute::Verify(true)]);
+        public.extend([
+            Attribute::Token(true),
+            Attribute::Verify(true),
+            Attribute::Encrypt(false),
+            Attribute::Wrap(false),
+        ]);
         let mut private = template(uri, ObjectClass::PRIVATE_KEY);
         private.extend([
             Attribute::Token(true),
@@ -624,6 +674,11 @@ impl Pkcs11Key {
             Attribute::Sensitive(true),
             Attribute::Extractable(false),
             Attribute::Sign(true),
+            // A CA key signs and does nothing else (SoftHSM's defaults would let it
+            // decrypt and unwrap too).
+            Attribute::Decrypt(false),
+            Attribute::Unwrap(false),
+            Attribute::Derive(false),
         ]);
         let mechanism = match algorithm {
             KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
@@ -654,12 +709,12 @@ impl Pkcs11Key {
     }
 
     fn find(token: &Arc<Token>, uri: &Pkcs11Uri) -> Result<Option<Pkcs11Key>> {
-        let session = token.session().map_err(|e| token_error(uri, e))?;
+        let session = token.logged_in_session(uri)?;
         let found = Pkcs11Key::find_in(&session, uri);
         token.give_back(session);
         Ok(found?.map(|(handle, public)| Pkcs11Key {
             token: token.clone(),
-            handle,
+            handle: RwLock::new(handle),
             public,
             uri: uri.clone(),
         }))
@@ -775,7 +830,7 @@ impl Pkcs11Key {
             .session()
             .map_err(|e| token_error(&self.uri, e))?;
         let attrs = session.get_attributes(
-            self.handle,
+            self.handle(),
             &[
                 AttributeType::Sensitive,
                 AttributeType::Extractable,
@@ -797,20 +852,76 @@ impl Pkcs11Key {
         Ok(out)
     }
 
-    /// One C_Sign of `data` with `mechanism`, on a pooled session.
+    fn handle(&self) -> ObjectHandle {
+        *self
+            .handle
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The private key found again under the URI after the token invalidated its
+    /// handle; it must still be the key that was opened.
+    fn find_again(&self, session: &Session) -> Result<()> {
+        match Pkcs11Key::find_in(session, &self.uri)? {
+            Some((handle, public)) if public == self.public => {
+                *self
+                    .handle
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = handle;
+                Ok(())
+            }
+            Some(_) => Err(Error::Pkcs11 {
+                uri: self.uri.to_string(),
+                problem: Pkcs11Problem::Token {
+                    reason: "the key under this URI was replaced while in use".into(),
+                },
+            }),
+            None => Err(Error::Pkcs11 {
+                uri: self.uri.to_string(),
+                problem: Pkcs11Problem::NoObject,
+            }),
+        }
+    }
+
+    /// One C_Sign of `data` with `mechanism`, on a pooled session. If the token has
+    /// dropped the login (every session of the application closed, or another client
+    /// in the process logged out, which also invalidates private objects' handles), it
+    /// logs in again with the URI's PIN, finds the key again and signs once more.
     fn raw_sign(&self, mechanism: &Mechanism, data: &[u8]) -> Result<Vec<u8>> {
+        use cryptoki::error::Error as Ck;
         let session = self
             .token
             .session()
             .map_err(|e| token_error(&self.uri, e))?;
-        let signed = session.sign(mechanism, self.handle, data);
+        let signed = match session.sign(mechanism, self.handle(), data) {
+            Err(Ck::Pkcs11(
+                RvError::UserNotLoggedIn | RvError::ObjectHandleInvalid | RvError::KeyHandleInvalid,
+                _,
+            )) => {
+                login(&session, &self.uri)?;
+                self.find_again(&session)?;
+                session.sign(mechanism, self.handle(), data)
+            }
+            other => other,
+        };
         match signed {
             Ok(sig) => {
                 self.token.give_back(session);
                 Ok(sig)
             }
             // A failed session is dropped (closed), not pooled.
-            Err(e) => Err(token_error(&self.uri, e)),
+            Err(e) => Err(match token_error(&self.uri, e) {
+                Error::Pkcs11 {
+                    uri,
+                    problem: Pkcs11Problem::MechanismRefused { reason },
+                } => Error::Pkcs11 {
+                    uri,
+                    problem: Pkcs11Problem::MechanismRefused {
+                        reason: format!("{} to sign: {reason}", mechanism.mechanism_type()),
+                    },
+                },
+                other => other,
+            }),
         }
     }
 }
@@ -890,6 +1001,18 @@ mod tests {
         );
         // The PIN is in neither Display nor Debug.
         assert!(!format!("{u} {u:?}").contains("1234"), "{u:?}");
+        // Where the PIN comes from is: printed, it still reads the same PIN.
+        for source in ["file:/run/kpki%20pin", "env:HSM_PIN"] {
+            let u = Pkcs11Uri::parse(&format!(
+                "pkcs11:object=o?module-path=/m.so&pin-source={source}"
+            ))
+            .unwrap();
+            assert!(
+                u.to_string().ends_with(&format!("&pin-source={source}")),
+                "{u}"
+            );
+            assert!(Pkcs11Uri::parse(&u.to_string()).unwrap() == u);
+        }
         let err = Pkcs11Uri::parse("pkcs11:token=t;object=o;manufacturer=x?module-path=/m.so")
             .unwrap_err();
         assert!(err.to_string().contains("manufacturer"), "{err}");
