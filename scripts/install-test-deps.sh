@@ -12,6 +12,8 @@ command -v etcdctl >/dev/null || need_apt+=(etcd-client)
 command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
 # SoftHSM: the PKCS#11 token of crates/kpki-verify-tests/tests/pkcs11.rs.
 { [ -e /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null; } || need_apt+=(softhsm2)
+# pkcs11-tool (OpenSC): a second reader of the token's key attributes in the PKCS#11 tests.
+command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

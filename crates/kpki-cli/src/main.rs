@@ -11,9 +11,9 @@ use clap::{Args, Parser, Subcommand};
 
 mod signing;
 use kpki_core::{
-    CaRole, ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat, GoDuration,
-    KeyAlgorithm, KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, RenewOptions,
-    RenewReason, RenewTargets, RotationPhase, RotationStatus, RotationStep, Setting,
+    CaKeyUri, CaRole, ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat,
+    GoDuration, KeyAlgorithm, KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName,
+    RenewOptions, RenewReason, RenewTargets, RotationPhase, RotationStatus, RotationStep, Setting,
     SubjectAltNames, cluster_trust_bundle, human_time, parse_cidrs, parse_ip,
 };
 
@@ -62,6 +62,9 @@ enum CaCommand {
         /// With start: the CA roles to rotate (kubernetes, etcd, front-proxy), repeatable [default: all three].
         #[arg(long = "role")]
         roles: Vec<String>,
+        /// With start: the new CA of ROLE gets its key in a PKCS#11 token, ROLE=pkcs11:URI (repeatable): the key the URI names, or one generated there; it must not be the current CA's key. reissue and finish take it from the rotation's state (give it again to change its pin-source).
+        #[arg(long = "ca-key", value_name = "ROLE=URI")]
+        ca_keys: Vec<String>,
     },
     /// Print a role's trust set (its CA file: one CA, two during a rotation) as PEM or as a ClusterTrustBundle (certificates.k8s.io/v1beta1).
     TrustBundle {
@@ -121,6 +124,8 @@ struct RenewArgs {
     /// With --rotate-key: the new keys' algorithm.
     #[arg(long, requires = "rotate_key")]
     key_algorithm: Option<String>,
+    #[command(flatten)]
+    ca_keys: CaKeys,
     /// Validity of the renewed certificates, as a Go duration (8760h) [default: the --config file's, else 365 days for a leaf and 10 years for a CA].
     #[arg(long)]
     validity: Option<String>,
@@ -184,6 +189,30 @@ struct InitArgs {
     quiet: bool,
 }
 
+/// `--ca-key` of the commands that sign with a directory's CAs.
+#[derive(Args)]
+pub(crate) struct CaKeys {
+    /// The CA of ROLE signs with a key in a PKCS#11 token, ROLE=pkcs11:URI (ROLE: kubernetes, etcd, front-proxy; repeatable); its ca.crt is in the directory and its ca.key is not. The PIN comes from the URI's pin-source=file:PATH or $KPKI_PKCS11_PIN, never from the command line.
+    #[arg(long = "ca-key", value_name = "ROLE=URI")]
+    ca_keys: Vec<String>,
+}
+
+/// The kubeadm directory `dir`, its CAs' token keys as `--ca-key` gives them.
+pub(crate) fn layout(dir: &std::path::Path, ca_keys: &[String]) -> CliResult<KubeadmLayout> {
+    let keys = ca_keys
+        .iter()
+        .map(|k| flag("--ca-key", k))
+        .collect::<CliResult<Vec<CaKeyUri>>>()?;
+    Ok(KubeadmLayout::new(dir).with_ca_keys(keys))
+}
+
+impl CaKeys {
+    /// The layout of `dir` with these keys.
+    pub(crate) fn layout(&self, dir: &std::path::Path) -> CliResult<KubeadmLayout> {
+        layout(dir, &self.ca_keys)
+    }
+}
+
 /// A failure to report: the core's error, and the flag (or object) it is about.
 pub(crate) struct Failure {
     context: Option<String>,
@@ -210,6 +239,9 @@ fn hint(setting: &Setting) -> String {
         Setting::AdvertiseAddress => "pass --advertise-address".into(),
         Setting::Usages => "give its usages with --usage".into(),
         Setting::Server => "give the API server URL with --server".into(),
+        Setting::CaKey(role) => {
+            format!("if its key is in a PKCS#11 token, pass --ca-key {role}=pkcs11:URI")
+        }
         _ => String::new(),
     }
 }
@@ -368,8 +400,13 @@ fn check_expiration(args: CheckExpirationArgs) -> CliResult<ExitCode> {
 
 fn ca(cmd: CaCommand) -> CliResult<()> {
     match cmd {
-        CaCommand::Rotate { phase, dir, roles } => {
-            let layout = KubeadmLayout::new(&dir);
+        CaCommand::Rotate {
+            phase,
+            dir,
+            roles,
+            ca_keys,
+        } => {
+            let layout = layout(&dir, &ca_keys)?;
             let now = SystemTime::now();
             let roles = roles
                 .iter()
@@ -467,7 +504,11 @@ fn renew(args: RenewArgs) -> CliResult<()> {
         within: within.map(GoDuration::get),
         cluster,
     };
-    let report = core(KubeadmLayout::new(&args.dir).renew(&targets, &options, SystemTime::now()))?;
+    let report = core(args.ca_keys.layout(&args.dir)?.renew(
+        &targets,
+        &options,
+        SystemTime::now(),
+    ))?;
     for ca in &report.authorities {
         let info = core(ca.certificate.info())?;
         println!(

@@ -7,12 +7,12 @@ use std::time::SystemTime;
 
 use clap::{Args, Subcommand};
 use kpki_core::{
-    Csr, GoDuration, Identity, KeyAlgorithm, KubeCsr, KubeadmLayout, OutputFile, PrivateKey,
-    SignerPolicy, SigningRequest, SubjectAltNames, Usage, UserRequest, read_file, write_new_files,
+    Csr, GoDuration, Identity, KeyAlgorithm, KubeCsr, OutputFile, PrivateKey, SignerPolicy,
+    SigningRequest, SubjectAltNames, Usage, UserRequest, read_file, write_new_files,
 };
 use zeroize::Zeroizing;
 
-use crate::{CliResult, Failure, core, flag, opt_flag};
+use crate::{CaKeys, CliResult, Failure, core, flag, opt_flag};
 
 /// `kpki csr`.
 #[derive(Args)]
@@ -69,6 +69,8 @@ pub(crate) struct SignArgs {
     /// Replace an existing certificate file.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    ca_keys: CaKeys,
     /// Where to write the certificate (PEM).
     #[arg(long)]
     out: PathBuf,
@@ -109,6 +111,8 @@ pub(crate) enum KubeCsrCommand {
         /// Grant this privileged group explicitly.
         #[arg(long = "allow-privileged-group")]
         allow_privileged_groups: Vec<String>,
+        #[command(flatten)]
+        ca_keys: CaKeys,
         /// The objects (YAML or JSON).
         file: PathBuf,
     },
@@ -137,6 +141,8 @@ pub(crate) struct UserArgs {
     /// Grant this privileged group (system:masters) explicitly.
     #[arg(long = "allow-privileged-group")]
     allow_privileged_groups: Vec<String>,
+    #[command(flatten)]
+    ca_keys: CaKeys,
     /// Where to write the kubeconfig (mode 0600; never overwritten).
     #[arg(long)]
     kubeconfig_out: PathBuf,
@@ -214,7 +220,7 @@ pub(crate) fn sign(args: SignArgs) -> CliResult<()> {
         usages(&args.usages)?,
         expiration,
     ))?;
-    let ca = core(KubeadmLayout::new(&args.dir).signing_ca(&policy))?;
+    let ca = core(args.ca_keys.layout(&args.dir)?.signing_ca(&policy))?;
     let cert = core(ca.sign_csr(&csr, &policy, &request, SystemTime::now()))?;
     core(write_new_files(
         &[OutputFile::public(&args.out, cert.to_pem())],
@@ -251,6 +257,7 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
             dir,
             policy,
             allow_privileged_groups,
+            ca_keys,
             file,
         } => {
             let document = core(KubeCsr::load_document(
@@ -258,7 +265,7 @@ pub(crate) fn kube_csr(cmd: KubeCsrCommand) -> CliResult<()> {
                 &file.display().to_string(),
             ))?;
             let given = policy.as_deref().map(read_policy).transpose()?;
-            let results = KubeadmLayout::new(&dir).sign_kube_csrs(
+            let results = ca_keys.layout(&dir)?.sign_kube_csrs(
                 &document.items,
                 given.as_ref(),
                 &allow_privileged_groups,
@@ -297,7 +304,7 @@ pub(crate) fn user(args: UserArgs) -> CliResult<()> {
     req.validity =
         opt_flag::<GoDuration>("--validity", args.validity.as_deref())?.map(GoDuration::get);
     req.allowed_privileged_groups = args.allow_privileged_groups.clone();
-    let creds = core(KubeadmLayout::new(&args.dir).issue_user(
+    let creds = core(args.ca_keys.layout(&args.dir)?.issue_user(
         &req,
         args.server.as_deref(),
         SystemTime::now(),

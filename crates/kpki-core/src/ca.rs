@@ -515,7 +515,7 @@ impl CertificateAuthority {
         })))
     }
 
-    fn signer(&self) -> Result<&Arc<dyn Signer>> {
+    pub(crate) fn signer(&self) -> Result<&Arc<dyn Signer>> {
         self.0
             .signer
             .as_ref()

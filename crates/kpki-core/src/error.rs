@@ -399,6 +399,8 @@ pub enum Setting {
     Usages,
     /// Give the API server URL explicitly.
     Server,
+    /// Name the token key of this CA role (its key is not in the directory).
+    CaKey(CaRole),
 }
 
 impl Error {
@@ -488,6 +490,10 @@ impl Error {
             Error::InvalidSpec {
                 problem: SpecProblem::NoServer { .. },
             } => Some(Setting::Server),
+            Error::CaKeyUnavailable {
+                needed: CaKeyNeeded::Sign { role, .. } | CaKeyNeeded::Renew { role, .. },
+                ..
+            } => Some(Setting::CaKey(*role)),
             _ => None,
         }
     }
@@ -895,6 +901,13 @@ pub enum Pkcs11Problem {
         /// The function and the token's code.
         reason: String,
     },
+    /// A CA key file exists beside the token key given for the same CA.
+    KeyFileBeside {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A rotation's new CA key is the current CA's key.
+    SameKey,
 }
 
 display!(Pkcs11Problem, |s, f| match s {
@@ -923,6 +936,14 @@ display!(Pkcs11Problem, |s, f| match s {
         "the token does not offer the mechanism this key needs: {reason}"
     ),
     Pkcs11Problem::Token { reason } => write!(f, "the token failed: {reason}"),
+    Pkcs11Problem::KeyFileBeside { path } => write!(
+        f,
+        "{} exists too: a CA signs with its key file or its token key, not both (remove the file, or do not name a token key)",
+        path.display()
+    ),
+    Pkcs11Problem::SameKey => f.write_str(
+        "it is the key of the CA being rotated; name another object for the new CA's key"
+    ),
 });
 
 /// Why a CA rotation step was refused.
@@ -1166,6 +1187,15 @@ pub enum CaKeyNeeded {
         /// The key file that is absent.
         key_path: PathBuf,
     },
+    /// To renew a certificate (or itself) in a directory where its key file is absent.
+    Renew {
+        /// What was to be renewed (kubeadm's name).
+        name: String,
+        /// The CA's role.
+        role: CaRole,
+        /// The key file that is absent.
+        key_path: PathBuf,
+    },
 }
 
 display!(CaKeyNeeded, |s, f| match s {
@@ -1178,6 +1208,15 @@ display!(CaKeyNeeded, |s, f| match s {
     CaKeyNeeded::Sign { role, key_path } => write!(
         f,
         "the {role} CA has no private key here, so it cannot sign (no {})",
+        key_path.display()
+    ),
+    CaKeyNeeded::Renew {
+        name,
+        role,
+        key_path,
+    } => write!(
+        f,
+        "{name} cannot be renewed: the {role} CA has no private key here (no {}: kubeadm's external-CA mode)",
         key_path.display()
     ),
 });

@@ -21,22 +21,29 @@ use crate::certificate::Certificate;
 use crate::certificate_name::CertificateName;
 use crate::cluster::{CaSource, ClusterPki, ClusterSpec};
 use crate::dns::NodeName;
-use crate::error::{CaKeyNeeded, Error, Origin, Result, SpecProblem};
+use crate::error::{CaKeyNeeded, Error, Origin, Pkcs11Problem, Result, SpecProblem};
 use crate::files::{MODE_PUBLIC, MODE_SECRET, commit, create_dirs, read_if_exists, recover};
 use crate::key::{PrivateKey, PublicKey};
 use crate::kube_csr::KubeCsr;
 use crate::kubeadm_config::CertificatesDir;
 use crate::kubeconfig::{Cluster, Kubeconfig};
 use crate::names::CaRole;
+use crate::pkcs11::{CaKeyUri, Pkcs11Uri};
 use crate::policy::SignerPolicy;
 use crate::user::{UserCredentials, UserRequest};
 
 /// A kubeadm root directory (kubeadm's `/etc/kubernetes`): kubeconfigs in the root,
 /// certificates under the certificates directory (`<root>/pki` by default).
+///
+/// A CA whose key is in a PKCS#11 token has `ca.crt` and no `ca.key` here (kubeadm's
+/// external-CA mode); [`KubeadmLayout::with_ca_key`] says where its key is, and every
+/// operation on the directory (signing, users, renewal, rotation) then signs through
+/// the token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KubeadmLayout {
     pub(crate) root: PathBuf,
     pki: PathBuf,
+    pub(crate) ca_keys: BTreeMap<CaRole, Pkcs11Uri>,
 }
 
 /// What a write did to one file.
@@ -212,7 +219,29 @@ impl KubeadmLayout {
     pub fn new(root: impl Into<PathBuf>) -> KubeadmLayout {
         let root = root.into();
         let pki = root.join("pki");
-        KubeadmLayout { root, pki }
+        KubeadmLayout {
+            root,
+            pki,
+            ca_keys: BTreeMap::new(),
+        }
+    }
+
+    /// The CA of `key.role` here signs with the token key `key.uri` (its `.crt` is
+    /// here, its `.key` must not be). For [`KubeadmLayout::rotate_start`], the URI
+    /// names the *new* CA's key instead: generated in the token unless it exists.
+    pub fn with_ca_key(mut self, key: CaKeyUri) -> KubeadmLayout {
+        self.ca_keys.insert(key.role, key.uri);
+        self
+    }
+
+    /// [`KubeadmLayout::with_ca_key`] for each of `keys`.
+    pub fn with_ca_keys(self, keys: impl IntoIterator<Item = CaKeyUri>) -> KubeadmLayout {
+        keys.into_iter().fold(self, KubeadmLayout::with_ca_key)
+    }
+
+    /// The token key given for `role` ([`KubeadmLayout::with_ca_key`]).
+    pub fn ca_key(&self, role: CaRole) -> Option<&Pkcs11Uri> {
+        self.ca_keys.get(&role)
     }
 
     /// Uses `dir` as the certificates directory (a relative path is taken relative to
@@ -277,7 +306,9 @@ impl KubeadmLayout {
     }
 
     /// Loads a CA role's files: both present → a CA with its key; certificate only →
-    /// an external CA; neither → `None`.
+    /// a CA signing through its token key if one was given
+    /// ([`KubeadmLayout::with_ca_key`]), else an external CA; neither → `None`. A key
+    /// file beside a token key is refused: which of the two signs would be a guess.
     pub fn load_ca(&self, role: CaRole) -> Result<Option<CertificateAuthority>> {
         let (crt, key) = self.ca_paths(role);
         let Some(cert_bytes) = read_if_exists(&crt)? else {
@@ -291,8 +322,24 @@ impl KubeadmLayout {
         if info.issuer_der == info.subject_der {
             chain.clear();
         }
-        match read_if_exists(&key)? {
-            Some(key_bytes) => {
+        match (read_if_exists(&key)?, self.ca_keys.get(&role)) {
+            (Some(_), Some(uri)) => Err(Error::Pkcs11 {
+                uri: uri.to_string(),
+                problem: Pkcs11Problem::KeyFileBeside { path: key },
+            }),
+            (None, Some(uri)) => {
+                let mut certificates = vec![certificate];
+                certificates.extend(chain);
+                CertificateAuthority::from_pkcs11(certificates, uri)
+                    .map(Some)
+                    .map_err(|e| match e {
+                        Error::KeyMismatch { .. } => Error::KeyMismatch {
+                            what: format!("{} and the token key {uri}", crt.display()),
+                        },
+                        other => other,
+                    })
+            }
+            (Some(key_bytes), None) => {
                 let private = PrivateKey::load(&Zeroizing::new(key_bytes), key.as_path())?;
                 CertificateAuthority::from_parts(certificate, chain, private)
                     .map(Some)
@@ -303,7 +350,7 @@ impl KubeadmLayout {
                         other => other,
                     })
             }
-            None => CertificateAuthority::external(certificate).map(Some),
+            (None, None) => CertificateAuthority::external(certificate).map(Some),
         }
     }
 

@@ -12,17 +12,20 @@
 //! [`CertificateAuthority::renew`].
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::ca::{CaRequest, CertificateAuthority, DEFAULT_LEAF_VALIDITY, LeafRequest};
 use crate::certificate::Certificate;
 use crate::dns::DnsName;
-use crate::error::{Choice, Error, RenewProblem, Result};
+use crate::error::{Choice, Error, Pkcs11Problem, RenewProblem, Result};
 use crate::identity::Identity;
 use crate::key::PrivateKey;
 use crate::names::{Compatibility, KeyAlgorithm};
+use crate::pkcs11::{Pkcs11Key, Pkcs11Uri};
 use crate::profile::{CertificateProfile, ExtendedKeyUsage, KeyUsage};
 use crate::san::SubjectAltNames;
+use crate::signer::Signer;
 
 /// What happens to the key pair when a certificate is renewed (by default it is kept,
 /// as kubeadm's `certs renew` does).
@@ -209,8 +212,9 @@ impl CertificateAuthority {
     /// Renews this root CA with its own key (`kpki certs renew ca`): the same subject
     /// and key — so the same subjectKeyIdentifier, and every certificate it issued
     /// still verifies — with a new serial and `validity` (kubeadm's 10 years when
-    /// `None`). Refused for an intermediate (its parent renews it), for a CA whose key
-    /// is not held in memory, and for a subject kpki would not reproduce exactly.
+    /// `None`), signed by the key in memory or through the CA's signer (a token key).
+    /// Refused for an intermediate (its parent renews it), for an external CA, and for
+    /// a subject kpki would not reproduce exactly.
     pub fn renew_self(
         &self,
         validity: Option<Duration>,
@@ -223,13 +227,15 @@ impl CertificateAuthority {
                 problem: RenewProblem::Intermediate,
             });
         }
-        let key = self.require_private_key()?.clone();
         let mut req = CaRequest::new(self.common_name());
         if let Some(v) = validity {
             req.validity = v;
         }
         req.compatibility = Compatibility::Current;
-        let renewed = CertificateAuthority::new_root(&req, key, now)?;
+        let renewed = match self.private_key() {
+            Some(key) => CertificateAuthority::new_root(&req, key.clone(), now)?,
+            None => CertificateAuthority::new_root_with_signer(&req, self.signer()?.clone(), now)?,
+        };
         if renewed.certificate().info()?.subject_der != self.certificate().info()?.subject_der {
             return Err(Error::CannotRenew {
                 what: what(),
@@ -252,6 +258,36 @@ impl CertificateAuthority {
         now: SystemTime,
     ) -> Result<CertificateAuthority> {
         let algorithm = algorithm.unwrap_or_else(|| self.public_key().algorithm());
+        let req = self.successor_request(validity)?;
+        CertificateAuthority::new_root(&req, PrivateKey::generate(algorithm)?, now)
+    }
+
+    /// As [`CertificateAuthority::rotate`], the new key in a PKCS#11 token: the key
+    /// `uri` names if it exists, else one generated there (this CA's algorithm, or
+    /// `algorithm`). A URI that names this CA's own key is refused
+    /// ([`crate::Pkcs11Problem::SameKey`]): that would be a renewal, not a rotation.
+    pub fn rotate_in_token(
+        &self,
+        uri: &Pkcs11Uri,
+        algorithm: Option<KeyAlgorithm>,
+        validity: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<CertificateAuthority> {
+        let algorithm = algorithm.unwrap_or_else(|| self.public_key().algorithm());
+        let req = self.successor_request(validity)?;
+        let (key, _) = Pkcs11Key::open_or_generate(uri, algorithm)?;
+        if key.public_key() == self.public_key() {
+            return Err(Error::Pkcs11 {
+                uri: uri.to_string(),
+                problem: Pkcs11Problem::SameKey,
+            });
+        }
+        CertificateAuthority::new_root_with_signer(&req, Arc::new(key), now)
+    }
+
+    /// The request for this root CA's successor (same name); refused for an
+    /// intermediate.
+    fn successor_request(&self, validity: Option<Duration>) -> Result<CaRequest> {
         if !self.chain().is_empty() {
             return Err(Error::CannotRenew {
                 what: format!("CA {:?}", self.common_name()),
@@ -263,7 +299,7 @@ impl CertificateAuthority {
             req.validity = v;
         }
         req.compatibility = Compatibility::Current;
-        CertificateAuthority::new_root(&req, PrivateKey::generate(algorithm)?, now)
+        Ok(req)
     }
 }
 

@@ -13,7 +13,9 @@ use crate::ca::{CertificateAuthority, DEFAULT_CA_VALIDITY, LeafRequest};
 use crate::certificate::Certificate;
 use crate::certificate_name::CertificateName;
 use crate::cluster::ClusterSpec;
-use crate::error::{Error, KubeconfigProblem, Origin, RenewProblem, Result, SpecProblem};
+use crate::error::{
+    CaKeyNeeded, Error, KubeconfigProblem, Origin, RenewProblem, Result, SpecProblem,
+};
 use crate::files::{MODE_PUBLIC, MODE_SECRET, commit};
 use crate::kubeconfig::Kubeconfig;
 use crate::layout::{KubeadmLayout, LoadedPki};
@@ -238,6 +240,18 @@ fn check_same_node(cluster: &ClusterSpec, loaded: &LoadedPki) -> Result<()> {
 }
 
 impl KubeadmLayout {
+    /// `name` cannot be renewed here: `ca` (of `role`) has no key in the directory.
+    fn no_ca_key(&self, ca: &CertificateAuthority, role: CaRole, name: String) -> Error {
+        Error::CaKeyUnavailable {
+            ca: ca.common_name().to_owned(),
+            needed: CaKeyNeeded::Renew {
+                name,
+                role,
+                key_path: self.ca_paths(role).1,
+            },
+        }
+    }
+
     /// Renews certificates in place, as `kubeadm certs renew` does, and what kubeadm
     /// does not: each leaf keeps its subject and usages and is re-issued by the CA of
     /// its role found in this directory, with the key kept or rotated as
@@ -314,6 +328,9 @@ impl KubeadmLayout {
                 });
                 continue;
             }
+            if !old.can_issue() {
+                return Err(self.no_ca_key(&old, role, role.kubeadm_name().to_owned()));
+            }
             let renewed = old.renew_self(ca_validity, now)?;
             let mut holders = Vec::new();
             for (file, kubeconfig) in &mut kubeconfigs {
@@ -355,10 +372,16 @@ impl KubeadmLayout {
             // CA in this directory whose subject is the certificate's issuer.
             let issuer_of = |cert: &Certificate| -> Result<&CertificateAuthority> {
                 let issuer = cert.info()?.issuer_der;
-                let own = cas.get(&role).into_iter();
-                let others = cas.iter().filter(|(r, _)| **r != role).map(|(_, c)| c);
-                for ca in own.chain(others) {
+                let own = cas.get(&role).map(|c| (role, c)).into_iter();
+                let others = cas
+                    .iter()
+                    .filter(|(r, _)| **r != role)
+                    .map(|(r, c)| (*r, c));
+                for (r, ca) in own.chain(others) {
                     if ca.certificate().info()?.subject_der == issuer {
+                        if !ca.can_issue() {
+                            return Err(self.no_ca_key(ca, r, name.kubeadm_name()));
+                        }
                         return Ok(ca);
                     }
                 }

@@ -11,6 +11,13 @@
 //!    first and `ca.key` is the new key, so new certificates come from it.
 //! 3. [`KubeadmLayout::rotate_finish`]: the old CA leaves every bundle and `sa.pub`.
 //!
+//! A new CA's key can be generated in (or taken from) a PKCS#11 token instead: give
+//! `rotate_start` a layout with [`KubeadmLayout::with_ca_key`] for the role, naming the
+//! *new* key (the old key's URI is refused). No key file is written for it; the URI is
+//! kept in the rotation's state, so the later phases sign through the token without
+//! being told again, and reissue removes the old CA's key file if there was one. After
+//! the rotation, that URI is the role's `--ca-key`.
+//!
 //! Between phases restart the components (and roll the kubeconfigs out) so each holds
 //! the bundle of the phase. Each phase is one [`crate::files::commit`]: all or nothing,
 //! even across a crash, and a phase run again after it completed does nothing. No
@@ -18,6 +25,7 @@
 //! (`--client-ca-file`, `--trusted-ca-file`, kubeconfigs), and a cross-signed
 //! intermediate would have to be served in every chain during the rotation.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -33,6 +41,7 @@ use crate::key::PrivateKey;
 use crate::kubeconfig::Kubeconfig;
 use crate::layout::{KubeadmLayout, LoadedPki};
 use crate::names::CaRole;
+use crate::pkcs11::Pkcs11Uri;
 use crate::renew::KeyChoice;
 
 /// Where a rotation keeps its state and new CAs, under the certificates directory.
@@ -97,6 +106,17 @@ impl std::str::FromStr for RotationStep {
 struct State {
     phase: RotationPhase,
     roles: Vec<String>,
+    /// The new CAs whose keys are in a PKCS#11 token: role → URI (with its
+    /// `pin-source`, never a PIN).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    token_keys: BTreeMap<String, String>,
+}
+
+/// A rotation's state as read: phase, roles, new CA keys in a token.
+struct Progress {
+    phase: RotationPhase,
+    roles: Vec<CaRole>,
+    token_keys: BTreeMap<CaRole, Pkcs11Uri>,
 }
 
 /// What a rotation phase did.
@@ -157,6 +177,10 @@ impl KubeadmLayout {
     }
 
     fn read_state(&self) -> Result<Option<(RotationPhase, Vec<CaRole>)>> {
+        Ok(self.read_progress()?.map(|p| (p.phase, p.roles)))
+    }
+
+    fn read_progress(&self) -> Result<Option<Progress>> {
         let Some(bytes) = read_if_exists(&self.state_path())? else {
             return Ok(None);
         };
@@ -167,17 +191,32 @@ impl KubeadmLayout {
             .iter()
             .map(|r| r.parse::<CaRole>().map_err(|e| broken(e.to_string())))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Some((state.phase, roles)))
+        let mut token_keys = BTreeMap::new();
+        for (role, uri) in &state.token_keys {
+            let role: CaRole = role.parse().map_err(|e: Error| broken(e.to_string()))?;
+            let uri: Pkcs11Uri = uri.parse().map_err(|e: Error| broken(e.to_string()))?;
+            token_keys.insert(role, uri);
+        }
+        Ok(Some(Progress {
+            phase: state.phase,
+            roles,
+            token_keys,
+        }))
     }
 
     fn state_file(
         &self,
         phase: RotationPhase,
         roles: &[CaRole],
+        token_keys: &BTreeMap<CaRole, Pkcs11Uri>,
     ) -> Result<(PathBuf, Zeroizing<Vec<u8>>, u32)> {
         let state = State {
             phase,
             roles: roles.iter().map(|r| r.name().to_owned()).collect(),
+            token_keys: token_keys
+                .iter()
+                .map(|(r, u)| (r.name().to_owned(), u.to_string()))
+                .collect(),
         };
         let bytes = serde_json::to_vec_pretty(&state)
             .map_err(|_| Error::internal("a rotation state serializes to JSON"))?;
@@ -230,25 +269,38 @@ impl KubeadmLayout {
             }
             _ => {}
         }
-        let loaded = self.load()?;
+        // The token keys given here are the new CAs'; the old CAs are read as files
+        // (one whose key is in a token loads as external: rotating needs its
+        // certificate only).
+        let loaded = self.on_disk().load()?;
         let mut writes: Writes = Vec::new();
         let mut olds: Vec<Certificate> = Vec::new();
         let mut cluster_pair: Option<(Certificate, Certificate)> = None;
+        let mut token_keys = BTreeMap::new();
         for &role in &roles {
+            let in_token = self.ca_key(role);
             let old = loaded
                 .cas
                 .get(&role)
-                .filter(|ca| ca.can_issue() && ca.chain().is_empty())
+                .filter(|ca| (ca.can_issue() || in_token.is_some()) && ca.chain().is_empty())
                 .ok_or_else(|| self.rotation_error(RotationProblem::NoCaToRotate { role }))?;
-            let new = old.rotate(None, None, now)?;
             let (crt, key) = self.next_ca_paths(role);
+            let new = match in_token {
+                Some(uri) => {
+                    token_keys.insert(role, uri.clone());
+                    old.rotate_in_token(uri, None, None, now)?
+                }
+                None => old.rotate(None, None, now)?,
+            };
             writes.push((crt, pem_of(&[new.certificate()]), MODE_PUBLIC));
-            let new_key = new.require_private_key()?;
-            writes.push((
-                key,
-                Zeroizing::new(new_key.to_pem().as_bytes().to_vec()),
-                MODE_SECRET,
-            ));
+            if in_token.is_none() {
+                let new_key = new.require_private_key()?;
+                writes.push((
+                    key,
+                    Zeroizing::new(new_key.to_pem().as_bytes().to_vec()),
+                    MODE_SECRET,
+                ));
+            }
             writes.push((
                 self.ca_paths(role).0,
                 pem_of(&[old.certificate(), new.certificate()]),
@@ -294,7 +346,7 @@ impl KubeadmLayout {
             }
         }
         crate::files::create_dirs(&self.rotation_dir().join("etcd"), &mut Vec::new())?;
-        writes.push(self.state_file(RotationPhase::Started, &roles)?);
+        writes.push(self.state_file(RotationPhase::Started, &roles, &token_keys)?);
         self.commit_phase(RotationPhase::Started, roles, writes, Vec::new())
     }
 
@@ -325,16 +377,33 @@ impl KubeadmLayout {
         }
     }
 
-    /// The new CA of `role` kept by `rotate_start`.
-    fn next_ca(&self, role: CaRole) -> Result<CertificateAuthority> {
+    /// This layout without its token keys: the CAs as the files alone say.
+    fn on_disk(&self) -> KubeadmLayout {
+        let mut plain = self.clone();
+        plain.ca_keys.clear();
+        plain
+    }
+
+    /// The token key of the new CA of `role`: the one given to this call, else the one
+    /// `rotate_start` recorded.
+    fn next_token_key<'a>(&'a self, role: CaRole, progress: &'a Progress) -> Option<&'a Pkcs11Uri> {
+        self.ca_key(role).or_else(|| progress.token_keys.get(&role))
+    }
+
+    /// The new CA of `role` kept by `rotate_start`: its certificate and key file under
+    /// `pki/rotation/`, or its certificate and its key in the token.
+    fn next_ca(&self, role: CaRole, progress: &Progress) -> Result<CertificateAuthority> {
         let (crt, key) = self.next_ca_paths(role);
         let missing = |path: &PathBuf| Error::MissingFile {
             path: path.clone(),
             reason: format!("the new {role} CA of the rotation in progress"),
         };
         let cert = read_if_exists(&crt)?.ok_or_else(|| missing(&crt))?;
-        let key_pem = read_if_exists(&key)?.ok_or_else(|| missing(&key))?;
         let cert = Certificate::load(&cert, crt.as_path())?;
+        if let Some(uri) = self.next_token_key(role, progress) {
+            return CertificateAuthority::from_pkcs11(vec![cert], uri);
+        }
+        let key_pem = read_if_exists(&key)?.ok_or_else(|| missing(&key))?;
         let key = PrivateKey::load(&Zeroizing::new(key_pem), key.as_path())?;
         CertificateAuthority::from_parts(cert, Vec::new(), key)
     }
@@ -342,28 +411,39 @@ impl KubeadmLayout {
     /// Phase 2: see the [module documentation](self).
     pub fn rotate_reissue(&self, now: SystemTime) -> Result<RotationReport> {
         recover(&self.root)?;
-        let roles = match self.read_state()? {
-            Some((RotationPhase::Started, roles)) => roles,
-            Some((RotationPhase::Reissued, roles)) => {
-                return Ok(self.done(RotationPhase::Reissued, roles));
+        let progress = match self.read_progress()? {
+            Some(p) if p.phase == RotationPhase::Started => p,
+            Some(p) if p.phase == RotationPhase::Reissued => {
+                return Ok(self.done(RotationPhase::Reissued, p.roles));
             }
             _ => return Err(self.rotation_error(RotationProblem::NotStarted)),
         };
-        let loaded = self.load()?;
+        let roles = progress.roles.clone();
+        let loaded = self.on_disk().load()?;
         let mut writes: Writes = Vec::new();
+        let mut removes = Vec::new();
         let mut news = Vec::new();
         for &role in &roles {
-            let new = self.next_ca(role)?;
+            let new = self.next_ca(role, &progress)?;
             let trust = self.trust_set(role)?;
             let mut order = vec![new.certificate()];
             order.extend(trust.iter().filter(|c| *c != new.certificate()));
             writes.push((self.ca_paths(role).0, pem_of(&order), MODE_PUBLIC));
-            let key = new.require_private_key()?;
-            writes.push((
-                self.ca_paths(role).1,
-                Zeroizing::new(key.to_pem().as_bytes().to_vec()),
-                MODE_SECRET,
-            ));
+            match new.private_key() {
+                Some(key) => writes.push((
+                    self.ca_paths(role).1,
+                    Zeroizing::new(key.to_pem().as_bytes().to_vec()),
+                    MODE_SECRET,
+                )),
+                // The new key is in the token: no key file is left to contradict it
+                // (the old CA's, if its key was a file).
+                None => {
+                    let old_key = self.ca_paths(role).1;
+                    if old_key.symlink_metadata().is_ok() {
+                        removes.push(old_key);
+                    }
+                }
+            }
             news.push((role, new));
         }
         let signer = |name: &CertificateName| {
@@ -394,24 +474,23 @@ impl KubeadmLayout {
                 MODE_SECRET,
             ));
         }
-        writes.push(self.state_file(RotationPhase::Reissued, &roles)?);
-        self.commit_phase(RotationPhase::Reissued, roles, writes, Vec::new())
+        writes.push(self.state_file(RotationPhase::Reissued, &roles, &progress.token_keys)?);
+        self.commit_phase(RotationPhase::Reissued, roles, writes, removes)
     }
 
     /// Phase 3: see the [module documentation](self).
     pub fn rotate_finish(&self) -> Result<RotationReport> {
         recover(&self.root)?;
-        let roles = match self.read_state()? {
-            Some((RotationPhase::Reissued, roles)) => roles,
-            Some((RotationPhase::Finished, roles)) => {
-                return Ok(self.done(RotationPhase::Finished, roles));
+        let progress = match self.read_progress()? {
+            Some(p) if p.phase == RotationPhase::Reissued => p,
+            Some(p) if p.phase == RotationPhase::Finished => {
+                return Ok(self.done(RotationPhase::Finished, p.roles));
             }
-            Some((RotationPhase::Started, _)) => {
-                return Err(self.rotation_error(RotationProblem::NotReissued));
-            }
+            Some(_) => return Err(self.rotation_error(RotationProblem::NotReissued)),
             None => return Err(self.rotation_error(RotationProblem::NotStarted)),
         };
-        let loaded = self.load()?;
+        let roles = progress.roles.clone();
+        let loaded = self.on_disk().load()?;
         let mut writes: Writes = Vec::new();
         let mut removes = Vec::new();
         let mut old_certs: Vec<Certificate> = Vec::new();
@@ -424,7 +503,9 @@ impl KubeadmLayout {
             writes.push((self.ca_paths(role).0, pem_of(&[new]), MODE_PUBLIC));
             let (crt, key) = self.next_ca_paths(role);
             removes.push(crt);
-            removes.push(key);
+            if !progress.token_keys.contains_key(&role) {
+                removes.push(key);
+            }
         }
         for k in &loaded.kubeconfigs {
             let mut kubeconfig = k.kubeconfig.clone();
@@ -452,15 +533,16 @@ impl KubeadmLayout {
                 MODE_SECRET,
             ));
         }
-        writes.push(self.state_file(RotationPhase::Finished, &roles)?);
+        writes.push(self.state_file(RotationPhase::Finished, &roles, &progress.token_keys)?);
         self.commit_phase(RotationPhase::Finished, roles, writes, removes)
     }
 
     /// Where a rotation stands and what is left.
     pub fn rotation_status(&self, now: SystemTime) -> Result<RotationStatus> {
         recover(&self.root)?;
-        let (phase, roles) = match self.read_state()? {
-            Some((phase, roles)) => (Some(phase), roles),
+        let progress = self.read_progress()?;
+        let (phase, roles) = match &progress {
+            Some(p) => (Some(p.phase), p.roles.clone()),
             None => (None, Vec::new()),
         };
         let mut status = RotationStatus {
@@ -475,13 +557,22 @@ impl KubeadmLayout {
         ) {
             return Ok(status);
         }
-        let loaded = self.load()?;
+        let plain = self.on_disk();
+        let loaded = plain.load()?;
         let mut olds: Vec<Certificate> = Vec::new();
         let mut news: Vec<(CaRole, CertificateAuthority)> = Vec::new();
         for &role in &roles {
+            // Only verification is needed: the new CA's certificate.
             let new = match phase {
-                Some(RotationPhase::Started) => self.next_ca(role)?,
-                _ => self.require_ca(role)?,
+                Some(RotationPhase::Started) => {
+                    let (crt, _) = self.next_ca_paths(role);
+                    let bytes = read_if_exists(&crt)?.ok_or_else(|| Error::MissingFile {
+                        path: crt.clone(),
+                        reason: format!("the new {role} CA of the rotation in progress"),
+                    })?;
+                    CertificateAuthority::external(Certificate::load(&bytes, crt.as_path())?)?
+                }
+                _ => plain.require_ca(role)?,
             };
             olds.extend(
                 self.trust_set(role)?

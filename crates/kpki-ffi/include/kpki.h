@@ -686,6 +686,32 @@ kpki_result kpki_ca_from_pkcs11(const char *uri,
 kpki_result kpki_ca_load(const char *dir, const char *role, kpki_ca **out);
 
 /**
+ * As `kpki_ca_load()`, for a directory whose CAs may have their keys in a PKCS#11
+ * token: `ca_keys` points to `ca_keys_count` strings `ROLE=pkcs11:URI` (as
+ * `kpki sign --ca-key`). The CA of a role named there, whose `.crt` is in `dir` and
+ * `.key` is not, is loaded signing through the token key (which must match its
+ * certificate), so it can issue (`kpki_ca_issue()`, `kpki_ca_sign_csr()`). The PIN
+ * comes from the URI's `pin-source` or `KPKI_PKCS11_PIN`.
+ *
+ * Ownership: the strings are only read. On success `*out` is a new CA the caller owns
+ * (`kpki_ca_free()`; the token session it uses is shared by the process and outlives
+ * it); on failure `*out` is NULL.
+ *
+ * Errors: as `kpki_ca_load()`, and `KPKI_PKCS11` (a malformed URI or `pin-value`, a
+ * wrong PIN, a missing token or object, a module that cannot be loaded, a `.key` file
+ * beside the token key), `KPKI_KEY_MISMATCH` (the token key is not the certificate's).
+ *
+ * # Safety
+ * `dir` and `role` are NULL or NUL-terminated; `ca_keys` is NULL or points to
+ * `ca_keys_count` NUL-terminated strings; `out` is NULL or writable.
+ */
+kpki_result kpki_ca_load_with_ca_keys(const char *dir,
+                                      const char *const *ca_keys,
+                                      size_t ca_keys_count,
+                                      const char *role,
+                                      kpki_ca **out);
+
+/**
  * The CA's certificate.
  *
  * Ownership: `ca` is only read. On success `*out` is a new certificate the caller owns
@@ -1107,6 +1133,28 @@ kpki_result kpki_cluster_spec_set_cluster_name(kpki_cluster_spec *spec, const ch
 kpki_result kpki_cluster_spec_add_worker(kpki_cluster_spec *spec, const char *node_name);
 
 /**
+ * The CA of a role gets its key in a PKCS#11 token: `ca_key` is `ROLE=pkcs11:URI`
+ * (ROLE: `kubernetes`, `etcd`, `front-proxy`), as `kpki init --ca-key` takes it. The
+ * key the URI names is used, or one is generated in the token (sensitive, not
+ * extractable) when the PKI is generated; no CA key file is written. The PIN comes
+ * from the URI's `pin-source` or `KPKI_PKCS11_PIN` (a `pin-value` is refused).
+ *
+ * Ownership: `spec` is modified in place; `ca_key` is only read. On failure the spec
+ * is unchanged.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (the
+ * role), `KPKI_PKCS11` (a malformed URI, a `pin-value`). The token itself is first
+ * used by `kpki_cluster_spec_generate()` / `kpki_cluster_spec_init_dir()`, whose
+ * `KPKI_PKCS11` errors name a wrong PIN, a missing token or object, a module that
+ * cannot be loaded, a key of another algorithm.
+ *
+ * # Safety
+ * `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
+ * `ca_key` is NULL or NUL-terminated.
+ */
+kpki_result kpki_cluster_spec_add_ca_key(kpki_cluster_spec *spec, const char *ca_key);
+
+/**
  * Sets the validity of generated leaf certificates (kubeadm: 1 year) and CAs (kubeadm:
  * 10 years), in seconds; 0 keeps the current value.
  *
@@ -1509,6 +1557,37 @@ kpki_result kpki_dir_renew(const char *dir,
                            size_t *skipped_count);
 
 /**
+ * As `kpki_dir_renew()`, in a directory whose CAs (some or all) have their keys in a
+ * PKCS#11 token: `ca_keys` points to `ca_keys_count` strings `ROLE=pkcs11:URI`
+ * (`kpki certs renew --ca-key`; ROLE: `kubernetes`, `etcd`, `front-proxy`), each CA's
+ * `.crt` in `dir` and its `.key` not. The leaves those CAs issued, and the CAs
+ * themselves (`"ca"`, ...), are renewed by signing through the token. The PIN comes
+ * from the URI's `pin-source` or `KPKI_PKCS11_PIN`.
+ *
+ * Ownership: everything is only read.
+ *
+ * Errors: as `kpki_dir_renew()`, and `KPKI_PKCS11` (a malformed URI or `pin-value`; a
+ * wrong PIN, missing token or object, a module that cannot be loaded; a key file
+ * beside the token key). Nothing is written on any error.
+ *
+ * # Safety
+ * As `kpki_dir_renew()`; `ca_keys` is NULL or points to `ca_keys_count`
+ * NUL-terminated strings.
+ */
+kpki_result kpki_dir_renew_with_ca_keys(const char *dir,
+                                        const char *const *ca_keys,
+                                        size_t ca_keys_count,
+                                        const char *const *names,
+                                        size_t names_count,
+                                        const char *key,
+                                        uint64_t validity_seconds,
+                                        uint64_t within_seconds,
+                                        const kpki_cluster_spec *cluster,
+                                        int64_t now_unix,
+                                        size_t *renewed_count,
+                                        size_t *skipped_count);
+
+/**
  * Runs `step` (`"start"`, `"reissue"`, `"finish"`) of a CA rotation in the kubeadm
  * directory `dir` (`kpki ca rotate`): `start` keeps new CAs under `pki/rotation/` and
  * makes every trust point hold old and new (and `sa.pub` both service-account keys);
@@ -1533,6 +1612,33 @@ kpki_result kpki_dir_rotate(const char *dir,
                             size_t roles_count,
                             int64_t now_unix,
                             bool *already_done);
+
+/**
+ * As `kpki_dir_rotate()`, the new CAs' keys in a PKCS#11 token: with `"start"`,
+ * `ca_keys` (`ca_keys_count` strings `ROLE=pkcs11:URI`, as `kpki ca rotate --ca-key`)
+ * names for each role the key of its *new* CA — the key the URI names, or one
+ * generated in the token; the current CA's own key is refused. No key file is written
+ * for it, and `"reissue"` removes the role's old `.key`, so the directory ends in
+ * external-CA mode with the token key. `"reissue"` and `"finish"` read the URIs from
+ * the rotation's state (pass them again only to change where the PIN comes from).
+ *
+ * Ownership: everything is only read.
+ *
+ * Errors: as `kpki_dir_rotate()`, and `KPKI_PKCS11` (a malformed URI or `pin-value`, a
+ * token failure, the current CA's key). Nothing is written on any error.
+ *
+ * # Safety
+ * As `kpki_dir_rotate()`; `ca_keys` is NULL or points to `ca_keys_count`
+ * NUL-terminated strings.
+ */
+kpki_result kpki_dir_rotate_with_ca_keys(const char *dir,
+                                         const char *const *ca_keys,
+                                         size_t ca_keys_count,
+                                         const char *step,
+                                         const char *const *roles,
+                                         size_t roles_count,
+                                         int64_t now_unix,
+                                         bool *already_done);
 
 /**
  * The phase of the CA rotation in `dir` as text: `"none"` (never started),

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use kpki_core::{
     CaRequest, CaRole, Certificate, CertificateAuthority, CertificateProfile, Compatibility,
-    KeyAlgorithm, KubeadmLayout, LeafRequest, Pkcs11Uri, SubjectAltNames,
+    KeyAlgorithm, LeafRequest, Pkcs11Uri, SubjectAltNames,
 };
 
 use crate::boundary::{
@@ -16,6 +16,7 @@ use crate::certificate::kpki_certificate;
 use crate::error::kpki_result;
 use crate::identity::kpki_identity;
 use crate::key::kpki_private_key;
+use crate::lifecycle::arg_layout;
 
 /// A certificate authority: its certificate (plus chain) and, unless it is external,
 /// its private key (or its key's handle in a PKCS#11 token). Create with
@@ -260,14 +261,69 @@ pub unsafe extern "C" fn kpki_ca_load(
     role: *const c_char,
     out: *mut *mut kpki_ca,
 ) -> kpki_result {
-    ffi_boundary("kpki_ca_load", || {
+    // SAFETY: forwarded contract; no CA keys.
+    unsafe { ca_load("kpki_ca_load", dir, std::ptr::null(), 0, role, out) }
+}
+
+/// As `kpki_ca_load()`, for a directory whose CAs may have their keys in a PKCS#11
+/// token: `ca_keys` points to `ca_keys_count` strings `ROLE=pkcs11:URI` (as
+/// `kpki sign --ca-key`). The CA of a role named there, whose `.crt` is in `dir` and
+/// `.key` is not, is loaded signing through the token key (which must match its
+/// certificate), so it can issue (`kpki_ca_issue()`, `kpki_ca_sign_csr()`). The PIN
+/// comes from the URI's `pin-source` or `KPKI_PKCS11_PIN`.
+///
+/// Ownership: the strings are only read. On success `*out` is a new CA the caller owns
+/// (`kpki_ca_free()`; the token session it uses is shared by the process and outlives
+/// it); on failure `*out` is NULL.
+///
+/// Errors: as `kpki_ca_load()`, and `KPKI_PKCS11` (a malformed URI or `pin-value`, a
+/// wrong PIN, a missing token or object, a module that cannot be loaded, a `.key` file
+/// beside the token key), `KPKI_KEY_MISMATCH` (the token key is not the certificate's).
+///
+/// # Safety
+/// `dir` and `role` are NULL or NUL-terminated; `ca_keys` is NULL or points to
+/// `ca_keys_count` NUL-terminated strings; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_ca_load_with_ca_keys(
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+    role: *const c_char,
+    out: *mut *mut kpki_ca,
+) -> kpki_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        ca_load(
+            "kpki_ca_load_with_ca_keys",
+            dir,
+            ca_keys,
+            ca_keys_count,
+            role,
+            out,
+        )
+    }
+}
+
+/// `kpki_ca_load()` and `kpki_ca_load_with_ca_keys()`.
+///
+/// # Safety
+/// As `kpki_ca_load_with_ca_keys()`.
+unsafe fn ca_load(
+    function: &'static str,
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+    role: *const c_char,
+    out: *mut *mut kpki_ca,
+) -> kpki_result {
+    ffi_boundary(function, || {
         // SAFETY: `out` is NULL or writable (contract).
         let out = unsafe { arg_out(out, "out") }?;
-        // SAFETY: `dir` is NULL or NUL-terminated (contract).
-        let dir = unsafe { arg_str(dir, "dir") }?;
+        // SAFETY: `dir` and `ca_keys` as the caller's contract says.
+        let layout = unsafe { arg_layout(dir, ca_keys, ca_keys_count) }?;
         // SAFETY: `role` is NULL or NUL-terminated (contract).
         let role: CaRole = unsafe { arg_str(role, "role") }?.parse()?;
-        out.set(KubeadmLayout::new(dir).require_ca(role)?);
+        out.set(layout.require_ca(role)?);
         Ok(())
     })
 }

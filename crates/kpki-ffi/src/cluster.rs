@@ -11,9 +11,9 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use kpki_core::{
-    CaRole, ClusterName, ClusterPki, ClusterSpec, ClusterSpecBuilder, Compatibility, DnsName,
-    Endpoint, KeyAlgorithm, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, SubjectAltNames,
-    parse_cidrs, parse_ip,
+    CaKeyUri, CaRole, ClusterName, ClusterPki, ClusterSpec, ClusterSpecBuilder, Compatibility,
+    DnsName, Endpoint, KeyAlgorithm, KubeadmConfig, KubeadmLayout, NetworkField, NodeName,
+    SubjectAltNames, parse_cidrs, parse_ip,
 };
 
 use crate::boundary::{
@@ -592,6 +592,41 @@ pub unsafe extern "C" fn kpki_cluster_spec_add_worker(
             node_name,
             "node_name",
             |b, v| Ok(b.worker(v.parse::<NodeName>()?)),
+        )
+    }
+}
+
+/// The CA of a role gets its key in a PKCS#11 token: `ca_key` is `ROLE=pkcs11:URI`
+/// (ROLE: `kubernetes`, `etcd`, `front-proxy`), as `kpki init --ca-key` takes it. The
+/// key the URI names is used, or one is generated in the token (sensitive, not
+/// extractable) when the PKI is generated; no CA key file is written. The PIN comes
+/// from the URI's `pin-source` or `KPKI_PKCS11_PIN` (a `pin-value` is refused).
+///
+/// Ownership: `spec` is modified in place; `ca_key` is only read. On failure the spec
+/// is unchanged.
+///
+/// Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_UNKNOWN_CHOICE` (the
+/// role), `KPKI_PKCS11` (a malformed URI, a `pin-value`). The token itself is first
+/// used by `kpki_cluster_spec_generate()` / `kpki_cluster_spec_init_dir()`, whose
+/// `KPKI_PKCS11` errors name a wrong PIN, a missing token or object, a module that
+/// cannot be loaded, a key of another algorithm.
+///
+/// # Safety
+/// `spec` is NULL or a live `kpki_cluster_spec` not used elsewhere during the call;
+/// `ca_key` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kpki_cluster_spec_add_ca_key(
+    spec: *mut kpki_cluster_spec,
+    ca_key: *const c_char,
+) -> kpki_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_with(
+            "kpki_cluster_spec_add_ca_key",
+            spec,
+            ca_key,
+            "ca_key",
+            |b, v| Ok(b.ca_key(v.parse::<CaKeyUri>()?)),
         )
     }
 }

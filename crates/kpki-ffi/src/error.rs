@@ -173,6 +173,9 @@ fn hint(setting: &kpki_core::Setting) -> Option<&'static str> {
         S::AdvertiseAddress => {
             "give it to kpki_cluster_spec_new() or kpki_cluster_spec_new_for_host() (then add the file with kpki_cluster_spec_set_kubeadm_config())"
         }
+        S::CaKey(_) => {
+            "if its key is in a PKCS#11 token, name it: kpki_ca_load_with_ca_keys(), kpki_dir_renew_with_ca_keys()"
+        }
         _ => return None,
     })
 }

@@ -6,8 +6,8 @@ use std::ffi::c_char;
 use std::time::{Duration, SystemTime};
 
 use kpki_core::{
-    CaRole, ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions, RenewTargets,
-    RotationStep, cluster_trust_bundle,
+    CaKeyUri, CaRole, ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions,
+    RenewTargets, RotationStep, cluster_trust_bundle,
 };
 
 use crate::boundary::{
@@ -204,9 +204,121 @@ pub unsafe extern "C" fn kpki_dir_renew(
     renewed_count: *mut usize,
     skipped_count: *mut usize,
 ) -> kpki_result {
-    ffi_boundary("kpki_dir_renew", || {
-        // SAFETY: `dir` is NULL or NUL-terminated (contract).
-        let dir = unsafe { arg_str(dir, "dir") }?;
+    // SAFETY: forwarded contract; no CA keys.
+    unsafe {
+        dir_renew(
+            "kpki_dir_renew",
+            dir,
+            std::ptr::null(),
+            0,
+            names,
+            names_count,
+            key,
+            validity_seconds,
+            within_seconds,
+            cluster,
+            now_unix,
+            renewed_count,
+            skipped_count,
+        )
+    }
+}
+
+/// As `kpki_dir_renew()`, in a directory whose CAs (some or all) have their keys in a
+/// PKCS#11 token: `ca_keys` points to `ca_keys_count` strings `ROLE=pkcs11:URI`
+/// (`kpki certs renew --ca-key`; ROLE: `kubernetes`, `etcd`, `front-proxy`), each CA's
+/// `.crt` in `dir` and its `.key` not. The leaves those CAs issued, and the CAs
+/// themselves (`"ca"`, ...), are renewed by signing through the token. The PIN comes
+/// from the URI's `pin-source` or `KPKI_PKCS11_PIN`.
+///
+/// Ownership: everything is only read.
+///
+/// Errors: as `kpki_dir_renew()`, and `KPKI_PKCS11` (a malformed URI or `pin-value`; a
+/// wrong PIN, missing token or object, a module that cannot be loaded; a key file
+/// beside the token key). Nothing is written on any error.
+///
+/// # Safety
+/// As `kpki_dir_renew()`; `ca_keys` is NULL or points to `ca_keys_count`
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kpki_dir_renew_with_ca_keys(
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+    names: *const *const c_char,
+    names_count: usize,
+    key: *const c_char,
+    validity_seconds: u64,
+    within_seconds: u64,
+    cluster: *const kpki_cluster_spec,
+    now_unix: i64,
+    renewed_count: *mut usize,
+    skipped_count: *mut usize,
+) -> kpki_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        dir_renew(
+            "kpki_dir_renew_with_ca_keys",
+            dir,
+            ca_keys,
+            ca_keys_count,
+            names,
+            names_count,
+            key,
+            validity_seconds,
+            within_seconds,
+            cluster,
+            now_unix,
+            renewed_count,
+            skipped_count,
+        )
+    }
+}
+
+/// The kubeadm directory `dir` with the token keys `ca_keys` (`ROLE=pkcs11:URI`).
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated; `ca_keys` is NULL or points to `ca_keys_count`
+/// NUL-terminated strings.
+pub(crate) unsafe fn arg_layout(
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+) -> Result<KubeadmLayout, FfiError> {
+    // SAFETY: `dir` is NULL or NUL-terminated (contract).
+    let dir = unsafe { arg_str(dir, "dir") }?;
+    // SAFETY: `ca_keys` points to `ca_keys_count` strings (contract).
+    let keys = unsafe { arg_str_array(ca_keys, ca_keys_count, "ca_keys") }?
+        .into_iter()
+        .map(str::parse::<CaKeyUri>)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(KubeadmLayout::new(dir).with_ca_keys(keys))
+}
+
+/// `kpki_dir_renew()` and `kpki_dir_renew_with_ca_keys()`.
+///
+/// # Safety
+/// As `kpki_dir_renew_with_ca_keys()`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn dir_renew(
+    function: &'static str,
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+    names: *const *const c_char,
+    names_count: usize,
+    key: *const c_char,
+    validity_seconds: u64,
+    within_seconds: u64,
+    cluster: *const kpki_cluster_spec,
+    now_unix: i64,
+    renewed_count: *mut usize,
+    skipped_count: *mut usize,
+) -> kpki_result {
+    ffi_boundary(function, || {
+        // SAFETY: `dir` and `ca_keys` as the caller's contract says.
+        let layout = unsafe { arg_layout(dir, ca_keys, ca_keys_count) }?;
         // SAFETY: `names` points to `names_count` strings (contract).
         let names = unsafe { arg_str_array(names, names_count, "names") }?;
         let targets = match names.is_empty() {
@@ -230,7 +342,7 @@ pub unsafe extern "C" fn kpki_dir_renew(
             within: seconds(within_seconds),
             cluster,
         };
-        let report = KubeadmLayout::new(dir).renew(&targets, &options, time_of(now_unix)?)?;
+        let report = layout.renew(&targets, &options, time_of(now_unix)?)?;
         // SAFETY: each count is NULL or writable for one size_t (contract).
         if let Some(n) = unsafe { renewed_count.as_mut() } {
             *n = report.renewed.len() + report.authorities.len();
@@ -269,9 +381,85 @@ pub unsafe extern "C" fn kpki_dir_rotate(
     now_unix: i64,
     already_done: *mut bool,
 ) -> kpki_result {
-    ffi_boundary("kpki_dir_rotate", || {
-        // SAFETY: `dir` is NULL or NUL-terminated (contract).
-        let dir = unsafe { arg_str(dir, "dir") }?;
+    // SAFETY: forwarded contract; no CA keys.
+    unsafe {
+        dir_rotate(
+            "kpki_dir_rotate",
+            dir,
+            std::ptr::null(),
+            0,
+            step,
+            roles,
+            roles_count,
+            now_unix,
+            already_done,
+        )
+    }
+}
+
+/// As `kpki_dir_rotate()`, the new CAs' keys in a PKCS#11 token: with `"start"`,
+/// `ca_keys` (`ca_keys_count` strings `ROLE=pkcs11:URI`, as `kpki ca rotate --ca-key`)
+/// names for each role the key of its *new* CA — the key the URI names, or one
+/// generated in the token; the current CA's own key is refused. No key file is written
+/// for it, and `"reissue"` removes the role's old `.key`, so the directory ends in
+/// external-CA mode with the token key. `"reissue"` and `"finish"` read the URIs from
+/// the rotation's state (pass them again only to change where the PIN comes from).
+///
+/// Ownership: everything is only read.
+///
+/// Errors: as `kpki_dir_rotate()`, and `KPKI_PKCS11` (a malformed URI or `pin-value`, a
+/// token failure, the current CA's key). Nothing is written on any error.
+///
+/// # Safety
+/// As `kpki_dir_rotate()`; `ca_keys` is NULL or points to `ca_keys_count`
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kpki_dir_rotate_with_ca_keys(
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+    step: *const c_char,
+    roles: *const *const c_char,
+    roles_count: usize,
+    now_unix: i64,
+    already_done: *mut bool,
+) -> kpki_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        dir_rotate(
+            "kpki_dir_rotate_with_ca_keys",
+            dir,
+            ca_keys,
+            ca_keys_count,
+            step,
+            roles,
+            roles_count,
+            now_unix,
+            already_done,
+        )
+    }
+}
+
+/// `kpki_dir_rotate()` and `kpki_dir_rotate_with_ca_keys()`.
+///
+/// # Safety
+/// As `kpki_dir_rotate_with_ca_keys()`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn dir_rotate(
+    function: &'static str,
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+    step: *const c_char,
+    roles: *const *const c_char,
+    roles_count: usize,
+    now_unix: i64,
+    already_done: *mut bool,
+) -> kpki_result {
+    ffi_boundary(function, || {
+        // SAFETY: `dir` and `ca_keys` as the caller's contract says.
+        let layout = unsafe { arg_layout(dir, ca_keys, ca_keys_count) }?;
         // SAFETY: `step` is NULL or NUL-terminated (contract).
         let step: RotationStep = unsafe { arg_str(step, "step") }?.parse()?;
         // SAFETY: `roles` points to `roles_count` strings (contract).
@@ -279,7 +467,7 @@ pub unsafe extern "C" fn kpki_dir_rotate(
             .into_iter()
             .map(str::parse::<CaRole>)
             .collect::<Result<Vec<_>, _>>()?;
-        let report = KubeadmLayout::new(dir).rotate(step, &roles, time_of(now_unix)?)?;
+        let report = layout.rotate(step, &roles, time_of(now_unix)?)?;
         // SAFETY: NULL or writable for one bool (contract).
         if let Some(done) = unsafe { already_done.as_mut() } {
             *done = report.already_done;

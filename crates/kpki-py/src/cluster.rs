@@ -19,8 +19,8 @@ use crate::key::{PrivateKey, PrivateKeyArg};
 use crate::kubeconfig::Kubeconfig;
 use crate::san::{ClusterNetwork, SansArg};
 use kpki_core::{
-    CaRole, CertificatesDir, ClusterName, ClusterSpecBuilder, Compatibility, DnsName, Endpoint,
-    KeyAlgorithm, KubeadmConfig, KubeadmLayout, NetworkField, NodeName,
+    CaKeyUri, CaRole, CertificatesDir, ClusterName, ClusterSpecBuilder, Compatibility, DnsName,
+    Endpoint, KeyAlgorithm, KubeadmConfig, KubeadmLayout, NetworkField, NodeName, Pkcs11Uri,
 };
 
 /// Everything needed to build a cluster PKI, every choice made and checked.
@@ -59,6 +59,22 @@ pub(crate) fn layout(root: Path, certificates_dir: Option<&CertificatesDir>) -> 
         Some(d) => layout.with_certificates_dir(d.as_path()),
         None => layout,
     }
+}
+
+/// A `ca_keys` argument: CA role → `pkcs11:` URI of its key in a token.
+pub(crate) type CaKeys = Option<Dict<Parsed<CaRole>, Parsed<Pkcs11Uri>>>;
+
+/// As [`layout`], the CAs of `ca_keys` signing through their token keys.
+pub(crate) fn keyed_layout(
+    root: Path,
+    certificates_dir: Option<&CertificatesDir>,
+    ca_keys: CaKeys,
+) -> KubeadmLayout {
+    let keys = ca_keys.map(|d| d.0).unwrap_or_default();
+    layout(root, certificates_dir).with_ca_keys(keys.into_iter().map(|(role, uri)| CaKeyUri {
+        role: role.0,
+        uri: uri.0,
+    }))
 }
 
 #[pymethods]
@@ -466,16 +482,19 @@ impl WriteReport {
 
 /// Loads a directory written by kpki or kubeadm (`/etc/kubernetes`): CAs (external
 /// where the key is absent), certificates, kubeconfigs, `sa.key`. `certificates_dir` is
-/// read as kubeadm's `certificatesDir` (default `pki`).
+/// read as kubeadm's `certificatesDir` (default `pki`). `ca_keys` maps a CA role to the
+/// `pkcs11:` URI of its key in a token (its `ca.crt` here, no `ca.key`): that CA can
+/// then issue, through the token.
 #[pyfunction]
-#[pyo3(signature = (path, *, certificates_dir = None))]
+#[pyo3(signature = (path, *, certificates_dir = None, ca_keys = None))]
 pub(crate) fn load(
     py: Python<'_>,
     path: Path,
     certificates_dir: Option<Path>,
+    ca_keys: CaKeys,
 ) -> Result<LoadedPki> {
     let dir = certificates_dir.map(self::certificates_dir).transpose()?;
-    let layout = layout(path, dir.as_ref());
+    let layout = keyed_layout(path, dir.as_ref(), ca_keys);
     let inner = py.detach(|| layout.load())?;
     Ok(LoadedPki { inner })
 }

@@ -113,6 +113,10 @@ fn hint(setting: &kpki_core::Setting) -> Option<String> {
         S::AdvertiseAddress => "pass advertise_address=...".into(),
         S::Usages => "pass usages=[...]".into(),
         S::Server => "pass server=...".into(),
+        S::CaKey(role) => format!(
+            "if its key is in a PKCS#11 token, pass ca_keys={{{:?}: \"pkcs11:...\"}}",
+            role.name()
+        ),
         _ => return None,
     })
 }

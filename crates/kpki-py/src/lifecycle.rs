@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use crate::args::{Delta, Parsed, Path, Str, Time, datetime, now};
 use crate::certificate::{CertArg, Certificate};
-use crate::cluster::{ClusterSpec, certificates_dir, layout};
+use crate::cluster::{CaKeys, ClusterSpec, certificates_dir, keyed_layout, layout};
 use crate::errors::Result;
 use kpki_core::{KeyChoice, RenewOptions, RenewReason, RenewTargets};
 
@@ -87,7 +87,7 @@ impl RenewReport {
 /// whose SANs differ is renewed even if not due. All or nothing.
 #[pyfunction]
 #[pyo3(signature = (path, names = None, *, key = None, validity = None, within = None,
-                    cluster = None, certificates_dir = None, now = None))]
+                    cluster = None, certificates_dir = None, ca_keys = None, now = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn renew(
     py: Python<'_>,
@@ -98,6 +98,7 @@ pub(crate) fn renew(
     within: Option<Delta>,
     cluster: Option<PyRef<'_, ClusterSpec>>,
     certificates_dir: Option<Path>,
+    ca_keys: CaKeys,
     now: Option<Time>,
 ) -> Result<RenewReport> {
     let names: Vec<String> = names.map_or_else(
@@ -106,7 +107,7 @@ pub(crate) fn renew(
     );
     let targets = RenewTargets::parse(&names)?;
     let dir = certificates_dir.map(self::certificates_dir).transpose()?;
-    let layout = layout(path, dir.as_ref());
+    let layout = keyed_layout(path, dir.as_ref(), ca_keys);
     let options = RenewOptions {
         key: key.map(|k| k.0).unwrap_or_default(),
         validity: validity.map(|v| v.0),
@@ -199,20 +200,26 @@ pub(crate) struct RotationStatus {
 /// Runs `step` (`"start"`, `"reissue"`, `"finish"`) of a CA rotation in the kubeadm
 /// directory `path` (kpki-core's `KubeadmLayout::rotate`): `roles` (default kubeadm's
 /// three) is read by `start` only. Each step is all or nothing and may be run again.
+/// `ca_keys` (role → `pkcs11:` URI), with `start`: the new CA of that role gets its key
+/// in the token (the key the URI names, or one generated there; not the current CA's);
+/// the later steps read it from the rotation's state.
 #[pyfunction]
-#[pyo3(signature = (path, step, *, roles = None, certificates_dir = None, now = None))]
+#[pyo3(signature = (path, step, *, roles = None, certificates_dir = None, ca_keys = None,
+                    now = None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rotate_ca(
     py: Python<'_>,
     path: Path,
     step: Parsed<kpki_core::RotationStep>,
     roles: Option<Vec<Parsed<kpki_core::CaRole>>>,
     certificates_dir: Option<Path>,
+    ca_keys: CaKeys,
     now: Option<Time>,
 ) -> Result<RotationReport> {
     let roles: Vec<kpki_core::CaRole> =
         roles.unwrap_or_default().into_iter().map(|r| r.0).collect();
     let dir = certificates_dir.map(self::certificates_dir).transpose()?;
-    let layout = layout(path, dir.as_ref());
+    let layout = keyed_layout(path, dir.as_ref(), ca_keys);
     let now = self::now(now);
     let r = py.detach(|| layout.rotate(step.0, &roles, now))?;
     Ok(RotationReport {

@@ -119,3 +119,53 @@ def test_faults_raise_pkcs11_error(token: Path) -> None:
     kpki.CertificateAuthority.root_pkcs11("x", uri(token, "py-p256"), algorithm="ecdsa-p256")
     with pytest.raises(kpki.Pkcs11Error, match="not rsa-2048"):
         kpki.CertificateAuthority.root_pkcs11("x", uri(token, "py-p256"), algorithm="rsa-2048")
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_token_directory_loads_renews_and_rotates_with_ca_keys(token: Path, tmp_path: Path) -> None:
+    keys = {role: uri(token, f"py-life-{role}") for role in ("kubernetes", "etcd", "front-proxy")}
+    spec = kpki.ClusterSpec(
+        "node01", "10.0.0.10", key_algorithm="ecdsa-p256", cas={r: kpki.CaSource.pkcs11(u) for r, u in keys.items()}
+    )
+    spec.generate().write(tmp_path)
+    pki = tmp_path / "pki"
+
+    # Loaded without the keys: the CAs are there and cannot issue; with them, they sign
+    # through the token.
+    assert not kpki.load(tmp_path).cas["kubernetes"].can_issue
+    ca = kpki.load(tmp_path, ca_keys=keys).cas["kubernetes"]
+    assert ca.can_issue
+    user = ca.issue_user("alice", ["dev"], server="https://10.0.0.10:6443")
+    ca_cert = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
+    x509.load_pem_x509_certificate(user.certificate.to_pem().encode()).verify_directly_issued_by(ca_cert)
+
+    # Renewing without the keys names the keyword and changes nothing.
+    before = _snapshot(tmp_path)
+    with pytest.raises(kpki.CaKeyUnavailableError, match=r'pass ca_keys=\{"kubernetes": "pkcs11:...'):
+        kpki.renew(tmp_path)
+    assert _snapshot(tmp_path) == before
+    old_apiserver = (pki / "apiserver.crt").read_bytes()
+    report = kpki.renew(tmp_path, ca_keys=keys)
+    assert len(report.renewed) >= 10
+    assert (pki / "apiserver.crt").read_bytes() != old_apiserver
+    x509.load_pem_x509_certificate((pki / "apiserver.crt").read_bytes()).verify_directly_issued_by(ca_cert)
+
+    # A rotation whose new CA key goes into the token: the old key's URI is refused.
+    before = _snapshot(tmp_path)
+    with pytest.raises(kpki.Pkcs11Error, match="name another object"):
+        kpki.rotate_ca(tmp_path, "start", roles=["kubernetes"], ca_keys={"kubernetes": keys["kubernetes"]})
+    assert _snapshot(tmp_path) == before
+    new_key = uri(token, "py-life-kubernetes-2")
+    assert kpki.rotate_ca(tmp_path, "start", roles=["kubernetes"], ca_keys={"kubernetes": new_key}).phase == "started"
+    assert kpki.rotate_ca(tmp_path, "reissue").phase == "reissued"
+    assert kpki.rotate_ca(tmp_path, "finish").phase == "finished"
+    assert not (pki / "ca.key").exists() and not list(pki.rglob("rotation/*.key"))
+    new_ca_cert = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
+    assert new_ca_cert.public_key() != ca_cert.public_key()
+    x509.load_pem_x509_certificate((pki / "apiserver.crt").read_bytes()).verify_directly_issued_by(new_ca_cert)
+    with pytest.raises(kpki.KeyMismatchError):
+        kpki.load(tmp_path, ca_keys={"kubernetes": keys["kubernetes"]})
+    assert kpki.load(tmp_path, ca_keys={"kubernetes": new_key}).cas["kubernetes"].can_issue

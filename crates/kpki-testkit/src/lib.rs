@@ -796,7 +796,7 @@ pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// The user PIN of the test tokens.
 pub const SOFTHSM_PIN: &str = "4321";
 
-/// Throw-away SoftHSM tokens `kpki` and `kpki-faults` (PIN [`SOFTHSM_PIN`]), made once
+/// Throw-away SoftHSM tokens `kpki`, `kpki-faults` and `kpki-doomed` (PIN [`SOFTHSM_PIN`]), made once
 /// per test process, before any module is loaded (SoftHSM reads its configuration and
 /// tokens at C_Initialize), in the directory of `$SOFTHSM2_CONF` (set for every cargo
 /// command by `.cargo/config.toml`, under `target/`). Returns that directory, which also
@@ -819,7 +819,7 @@ pub fn softhsm() -> &'static Path {
             ),
         )
         .unwrap();
-        for label in ["kpki", "kpki-faults"] {
+        for label in ["kpki", "kpki-faults", "kpki-doomed"] {
             let out = run(
                 Command::new("softhsm2-util").args([
                     "--init-token",
@@ -850,4 +850,71 @@ pub fn softhsm_uri(token: &str, object: &str) -> String {
         "pkcs11:token={token};object={object}?module-path={SOFTHSM_MODULE}&pin-source=file:{}",
         softhsm().join("softhsm-pin").display()
     )
+}
+
+/// A SoftHSM of its own: a configuration (with `conf_extra` lines, e.g.
+/// `slots.mechanisms = -CKM_ECDSA`) and a token `kpki-own` (PIN [`SOFTHSM_PIN`]) in a
+/// temporary directory, for a process started with `SOFTHSM2_CONF` = [`Self::conf`].
+pub struct OwnSoftHsm {
+    dir: TempDir,
+}
+
+impl OwnSoftHsm {
+    pub fn new(tag: &str, conf_extra: &str) -> OwnSoftHsm {
+        let dir = TempDir::new(tag);
+        let tokens = dir.join("tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        std::fs::write(
+            dir.join("softhsm2.conf"),
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n{conf_extra}\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.join("pin"), format!("{SOFTHSM_PIN}\n")).unwrap();
+        let out = run(
+            Command::new("softhsm2-util")
+                .env("SOFTHSM2_CONF", dir.join("softhsm2.conf"))
+                .args([
+                    "--init-token",
+                    "--free",
+                    "--label",
+                    "kpki-own",
+                    "--pin",
+                    SOFTHSM_PIN,
+                    "--so-pin",
+                    "87654321",
+                ]),
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.status.success(),
+            "softhsm2-util: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        OwnSoftHsm { dir }
+    }
+    /// The configuration file, for `SOFTHSM2_CONF`.
+    pub fn conf(&self) -> PathBuf {
+        self.dir.join("softhsm2.conf")
+    }
+    /// The token's directory (removing it makes the module fail).
+    pub fn token_dir(&self) -> PathBuf {
+        let tokens = self.dir.join("tokens");
+        let mut dirs = std::fs::read_dir(&tokens)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir());
+        let d = dirs.next().expect("a token directory");
+        assert!(dirs.next().is_none());
+        d
+    }
+    /// A `pkcs11:` URI for `object` in this token.
+    pub fn uri(&self, object: &str) -> String {
+        format!(
+            "pkcs11:token=kpki-own;object={object}?module-path={SOFTHSM_MODULE}&pin-source=file:{}",
+            self.dir.join("pin").display()
+        )
+    }
 }

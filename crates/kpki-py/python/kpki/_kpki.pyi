@@ -529,7 +529,9 @@ class WriteReport:
     def files(self) -> list[Tuple[pathlib.Path, str]]: ...
     def __len__(self) -> int: ...
 
-def load(path: _Path, *, certificates_dir: Optional[_Path] = None) -> LoadedPki: ...
+def load(
+    path: _Path, *, certificates_dir: Optional[_Path] = None, ca_keys: Optional[dict[str, str]] = None
+) -> LoadedPki: ...
 def renew(
     path: _Path,
     names: Optional[list[str]] = None,
@@ -539,6 +541,7 @@ def renew(
     within: Optional[datetime.timedelta] = None,
     cluster: Optional[ClusterSpec] = None,
     certificates_dir: Optional[_Path] = None,
+    ca_keys: Optional[dict[str, str]] = None,
     now: Optional[datetime.datetime] = None,
 ) -> RenewReport: ...
 
@@ -548,6 +551,7 @@ def rotate_ca(
     *,
     roles: Optional[list[str]] = None,
     certificates_dir: Optional[_Path] = None,
+    ca_keys: Optional[dict[str, str]] = None,
     now: Optional[datetime.datetime] = None,
 ) -> RotationReport: ...
 def rotation_status(
