@@ -220,25 +220,14 @@ impl CertificateAuthority {
         validity: Option<Duration>,
         now: SystemTime,
     ) -> Result<CertificateAuthority> {
-        let what = || format!("CA {:?}", self.common_name());
-        if !self.chain().is_empty() {
-            return Err(Error::CannotRenew {
-                what: what(),
-                problem: RenewProblem::Intermediate,
-            });
-        }
-        let mut req = CaRequest::new(self.common_name());
-        if let Some(v) = validity {
-            req.validity = v;
-        }
-        req.compatibility = Compatibility::Current;
+        let req = self.successor_request(validity)?;
         let renewed = match self.private_key() {
             Some(key) => CertificateAuthority::new_root(&req, key.clone(), now)?,
             None => CertificateAuthority::new_root_with_signer(&req, self.signer()?.clone(), now)?,
         };
         if renewed.certificate().info()?.subject_der != self.certificate().info()?.subject_der {
             return Err(Error::CannotRenew {
-                what: what(),
+                what: format!("CA {:?}", self.common_name()),
                 problem: RenewProblem::OtherSubjectAttributes,
             });
         }
@@ -285,7 +274,7 @@ impl CertificateAuthority {
         CertificateAuthority::new_root_with_signer(&req, Arc::new(key), now)
     }
 
-    /// The request for this root CA's successor (same name); refused for an
+    /// The request for this root CA's successor or renewal (same name); refused for an
     /// intermediate.
     fn successor_request(&self, validity: Option<Duration>) -> Result<CaRequest> {
         if !self.chain().is_empty() {

@@ -820,28 +820,28 @@ pub fn softhsm() -> &'static Path {
         )
         .unwrap();
         for label in ["kpki", "kpki-faults", "kpki-doomed"] {
-            let out = run(
-                Command::new("softhsm2-util").args([
-                    "--init-token",
-                    "--free",
-                    "--label",
-                    label,
-                    "--pin",
-                    SOFTHSM_PIN,
-                    "--so-pin",
-                    "87654321",
-                ]),
-                Duration::from_secs(60),
-            );
-            assert!(
-                out.status.success(),
-                "softhsm2-util (Debian's softhsm2): {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            init_softhsm_token(&conf, label);
         }
         std::fs::write(base.join("softhsm-pin"), format!("{SOFTHSM_PIN}\n")).unwrap();
         base
     })
+}
+
+/// A new token `label` (PIN [`SOFTHSM_PIN`]) in the first free slot of the SoftHSM
+/// configured by `conf`.
+fn init_softhsm_token(conf: &Path, label: &str) {
+    let out = run(
+        Command::new("softhsm2-util")
+            .env("SOFTHSM2_CONF", conf)
+            .args(["--init-token", "--free", "--label", label])
+            .args(["--pin", SOFTHSM_PIN, "--so-pin", "87654321"]),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success(),
+        "softhsm2-util (Debian's softhsm2) --init-token {label}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A `pkcs11:` URI for `object` in the test token `token`, its PIN from the PIN file.
@@ -873,26 +873,7 @@ impl OwnSoftHsm {
         )
         .unwrap();
         std::fs::write(dir.join("pin"), format!("{SOFTHSM_PIN}\n")).unwrap();
-        let out = run(
-            Command::new("softhsm2-util")
-                .env("SOFTHSM2_CONF", dir.join("softhsm2.conf"))
-                .args([
-                    "--init-token",
-                    "--free",
-                    "--label",
-                    "kpki-own",
-                    "--pin",
-                    SOFTHSM_PIN,
-                    "--so-pin",
-                    "87654321",
-                ]),
-            Duration::from_secs(60),
-        );
-        assert!(
-            out.status.success(),
-            "softhsm2-util: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        init_softhsm_token(&dir.join("softhsm2.conf"), "kpki-own");
         OwnSoftHsm { dir }
     }
     /// The configuration file, for `SOFTHSM2_CONF`.
