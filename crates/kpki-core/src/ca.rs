@@ -229,6 +229,14 @@ pub(crate) fn truncate(t: SystemTime) -> SystemTime {
 /// GeneralizedTime can hold.
 const EARLIEST: Duration = Duration::from_secs(62_167_219_200);
 
+/// Whether a certificate's Time can hold `t` (0000-01-01 to 9999-12-31, UTC).
+pub(crate) fn representable(t: SystemTime) -> bool {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) => since <= LATEST,
+        Err(e) => e.duration() <= EARLIEST,
+    }
+}
+
 fn sub(t: SystemTime, d: Duration) -> Result<SystemTime> {
     t.checked_sub(d)
         .filter(|start| {
@@ -261,7 +269,7 @@ fn add(t: SystemTime, d: Duration) -> Result<SystemTime> {
 
 /// A random positive serial of 16 octets (126 random bits; the top bit cleared so it is
 /// positive, the next set so its length never varies).
-fn random_serial() -> Result<[u8; 16]> {
+pub(crate) fn random_serial() -> Result<[u8; 16]> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|e| Error::crypto("random serial", e))?;
     bytes[0] = (bytes[0] & 0x7f) | 0x40;

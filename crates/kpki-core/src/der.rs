@@ -111,7 +111,13 @@ pub(crate) fn oid_from_dotted(dotted: &str) -> Option<Vec<u8>> {
 
 /// Whether `der` is exactly one DER SEQUENCE (tag, definite length, that many bytes).
 pub(crate) fn is_sequence(der: &[u8]) -> bool {
-    let [SEQUENCE, first, rest @ ..] = der else {
+    der.first() == Some(&SEQUENCE) && is_tlv(der)
+}
+
+/// Whether `der` is exactly one DER value with a one-byte tag (definite length, that
+/// many bytes).
+pub(crate) fn is_tlv(der: &[u8]) -> bool {
+    let [_tag, first, rest @ ..] = der else {
         return false;
     };
     let (len, content) = if *first < 0x80 {
@@ -165,5 +171,8 @@ mod tests {
         assert!(is_sequence(&[0x30, 0x81, 0x01, 0x05]));
         assert!(!is_sequence(&[0x30, 0x02, 0x05]));
         assert!(!is_sequence(&[0x31, 0x00]));
+        assert!(is_tlv(&[0x05, 0x00]));
+        assert!(!is_tlv(&[0x05, 0x01]));
+        assert!(!is_tlv(&[0x05]));
     }
 }

@@ -194,6 +194,26 @@ pub enum Error {
         problem: RenewProblem,
     },
 
+    /// A general-purpose TLS signing policy ([`TlsPolicy`](crate::TlsPolicy)) refuses a
+    /// request.
+    #[error("the TLS signing policy refuses the request: {refusal}")]
+    TlsRefused {
+        /// Why (with the relation's error code).
+        refusal: crate::tls::TlsRefusal,
+    },
+
+    /// A value of a general-purpose TLS request (a subject attribute, a SAN, an
+    /// extension) cannot be written.
+    #[error("invalid {field} {value:?}: {problem}")]
+    InvalidTlsField {
+        /// Which part of the request.
+        field: crate::tls::TlsField,
+        /// The value at fault.
+        value: String,
+        /// Why it was refused.
+        problem: crate::tls::TlsFieldProblem,
+    },
+
     /// A cluster specification or a request does not fit together.
     #[error("{problem}")]
     InvalidSpec {

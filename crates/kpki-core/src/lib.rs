@@ -99,6 +99,7 @@ mod renewal;
 mod rotation;
 
 mod pkcs11;
+mod tls;
 
 pub use ca::{
     BACKDATE, CaRequest, CertificateAuthority, CertifiedKey, DEFAULT_CA_VALIDITY,
@@ -160,6 +161,10 @@ pub use rotation::{
 };
 pub use san::{Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames, parse_cidrs, parse_ip};
 pub use signer::Signer;
+pub use tls::{
+    DistinguishedName, GeneralName, NameAttribute, RawExtension, TlsField, TlsFieldProblem,
+    TlsFields, TlsPolicy, TlsRefusal, TlsRequest, tls_self_signed_ca, tls_sign_request,
+};
 pub use user::{UserCredentials, UserRequest};
 
 /// The repository README's Rust tour, compiled and run as a doctest (so the README

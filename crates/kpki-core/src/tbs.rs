@@ -53,7 +53,7 @@ const OID_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02]
 const OID_EXTENSION_REQUEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e];
 
 /// `AlgorithmIdentifier` DER of the X.509 signature a key of `algorithm` makes.
-fn signature_algorithm_der(algorithm: KeyAlgorithm) -> &'static [u8] {
+pub(crate) fn signature_algorithm_der(algorithm: KeyAlgorithm) -> &'static [u8] {
     match algorithm {
         // sha256WithRSAEncryption, parameters NULL (RFC 4055 §5).
         KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => &[
@@ -74,7 +74,12 @@ fn signature_algorithm_der(algorithm: KeyAlgorithm) -> &'static [u8] {
 }
 
 /// `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }`.
-fn extension(out: &mut Vec<u8>, oid: &[u8], critical: bool, value: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn extension(
+    out: &mut Vec<u8>,
+    oid: &[u8],
+    critical: bool,
+    value: impl FnOnce(&mut Vec<u8>),
+) {
     der::tlv(out, SEQUENCE, |o| {
         der::primitive(o, OID, oid);
         if critical {
@@ -109,7 +114,7 @@ fn key_usage_bits(usages: &[KeyUsage]) -> Vec<u8> {
     }
 }
 
-fn key_usage_extension(out: &mut Vec<u8>, usages: &[KeyUsage]) {
+pub(crate) fn key_usage_extension(out: &mut Vec<u8>, usages: &[KeyUsage]) {
     if !usages.is_empty() {
         extension(out, OID_KEY_USAGE, true, |o| {
             der::primitive(o, der::BIT_STRING, &key_usage_bits(usages));
@@ -152,11 +157,11 @@ pub(crate) fn key_identifier(raw_key: &[u8]) -> Vec<u8> {
 /// What a CA puts into every certificate it issues, encoded once.
 #[derive(Clone, Debug)]
 pub(crate) struct IssuerTemplate {
-    signature_algorithm: &'static [u8],
+    pub(crate) signature_algorithm: &'static [u8],
     /// The CA certificate's subject `Name`, byte for byte (path building compares it).
-    name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// The whole authorityKeyIdentifier `Extension`.
-    authority_key_identifier: Vec<u8>,
+    pub(crate) authority_key_identifier: Vec<u8>,
 }
 
 impl IssuerTemplate {
@@ -213,24 +218,47 @@ impl Common<'_> {
         issuer_name: &[u8],
         extensions: impl FnOnce(&mut Vec<u8>),
     ) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            512 + 2 * issuer_name.len() + self.spki.len() + 24 * self.sans.len(),
-        );
-        der::tlv(&mut out, SEQUENCE, |o| {
-            o.extend_from_slice(&[CONTEXT_0, 0x03, INTEGER, 0x01, 0x02]); // v3
-            der::primitive(o, INTEGER, self.serial);
-            o.extend_from_slice(signature_algorithm);
-            o.extend_from_slice(issuer_name);
-            der::tlv(o, SEQUENCE, |o| {
-                der::time(o, self.not_before);
-                der::time(o, self.not_after);
-            });
-            crate::subject::encode(o, self.subject);
-            o.extend_from_slice(self.spki);
-            der::tlv(o, CONTEXT_3, |o| der::tlv(o, SEQUENCE, extensions));
-        });
-        out
+        let mut subject = Vec::with_capacity(64);
+        crate::subject::encode(&mut subject, self.subject);
+        tbs_certificate(
+            self.serial,
+            signature_algorithm,
+            issuer_name,
+            (self.not_before, self.not_after),
+            &subject,
+            self.spki,
+            extensions,
+        )
     }
+}
+
+/// `TBSCertificate ::= SEQUENCE { [0] v3, serial, signature, issuer, validity, subject,
+/// subjectPublicKeyInfo, [3] extensions }`, from the parts as DER (`serial`: a positive
+/// INTEGER's content octets; `validity`: not before, not after).
+pub(crate) fn tbs_certificate(
+    serial: &[u8],
+    signature_algorithm: &[u8],
+    issuer_name: &[u8],
+    validity: (SystemTime, SystemTime),
+    subject_name: &[u8],
+    spki: &[u8],
+    extensions: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512 + issuer_name.len() + subject_name.len() + spki.len());
+    der::tlv(&mut out, SEQUENCE, |o| {
+        o.extend_from_slice(&[CONTEXT_0, 0x03, INTEGER, 0x01, 0x02]); // v3
+        der::primitive(o, INTEGER, serial);
+        o.extend_from_slice(signature_algorithm);
+        o.extend_from_slice(issuer_name);
+        der::tlv(o, SEQUENCE, |o| {
+            der::time(o, validity.0);
+            der::time(o, validity.1);
+        });
+        o.extend_from_slice(subject_name);
+        o.extend_from_slice(spki);
+        der::tlv(o, CONTEXT_3, |o| der::tlv(o, SEQUENCE, extensions));
+    });
+    out
 }
 
 /// Everything of a leaf certificate that is not the issuer's.
@@ -377,31 +405,51 @@ pub(crate) struct Request<'a> {
 impl Request<'_> {
     /// Encodes and signs with the requester's own key (its proof of possession).
     pub(crate) fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>> {
-        let mut info = Vec::with_capacity(256 + self.spki.len() + 24 * self.sans.len());
-        der::tlv(&mut info, SEQUENCE, |o| {
-            der::primitive(o, INTEGER, &[0]);
-            crate::subject::encode(o, self.subject);
-            o.extend_from_slice(self.spki);
-            // attributes [0] IMPLICIT SET OF Attribute: present even when empty.
-            der::tlv(o, CONTEXT_0, |o| {
-                if self.sans.is_empty() {
-                    return;
-                }
-                der::tlv(o, SEQUENCE, |o| {
-                    der::primitive(o, OID, OID_EXTENSION_REQUEST);
-                    der::tlv(o, SET, |o| {
-                        der::tlv(o, SEQUENCE, |o| san_extension(o, self.sans));
-                    });
-                });
-            });
-        });
-        let alg = signature_algorithm_der(signer.public_key().algorithm());
-        wrap_signed(&info, alg, signer)
+        let mut subject = Vec::with_capacity(64);
+        crate::subject::encode(&mut subject, self.subject);
+        let mut extensions = Vec::with_capacity(16 + 24 * self.sans.len());
+        san_extension(&mut extensions, self.sans);
+        certification_request(&subject, self.spki, &extensions, signer)
     }
 }
 
+/// A signed PKCS#10 request: version 0, `subject_name` and `spki` as DER, and — when
+/// `extensions` (concatenated `Extension` DERs) is not empty — one extensionRequest
+/// attribute holding them; signed with `signer`, the requester's key.
+pub(crate) fn certification_request(
+    subject_name: &[u8],
+    spki: &[u8],
+    extensions: &[u8],
+    signer: &dyn Signer,
+) -> Result<Vec<u8>> {
+    let mut info = Vec::with_capacity(64 + subject_name.len() + spki.len() + extensions.len());
+    der::tlv(&mut info, SEQUENCE, |o| {
+        der::primitive(o, INTEGER, &[0]);
+        o.extend_from_slice(subject_name);
+        o.extend_from_slice(spki);
+        // attributes [0] IMPLICIT SET OF Attribute: present even when empty.
+        der::tlv(o, CONTEXT_0, |o| {
+            if extensions.is_empty() {
+                return;
+            }
+            der::tlv(o, SEQUENCE, |o| {
+                der::primitive(o, OID, OID_EXTENSION_REQUEST);
+                der::tlv(o, SET, |o| {
+                    der::tlv(o, SEQUENCE, |o| o.extend_from_slice(extensions));
+                });
+            });
+        });
+    });
+    let alg = signature_algorithm_der(signer.public_key().algorithm());
+    wrap_signed(&info, alg, signer)
+}
+
 /// `SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }`.
-fn wrap_signed(tbs: &[u8], signature_algorithm: &[u8], signer: &dyn Signer) -> Result<Vec<u8>> {
+pub(crate) fn wrap_signed(
+    tbs: &[u8],
+    signature_algorithm: &[u8],
+    signer: &dyn Signer,
+) -> Result<Vec<u8>> {
     let signature = signer.sign(tbs)?;
     let mut out = Vec::with_capacity(tbs.len() + signature_algorithm.len() + signature.len() + 16);
     der::tlv(&mut out, SEQUENCE, |o| {

@@ -134,7 +134,7 @@ impl From<kpki_core::Error> for FfiError {
             E::Crypto { .. } | E::Signer { .. } => R::KPKI_CRYPTO,
             E::KubeadmConfig { .. } => R::KPKI_KUBEADM_CONFIG,
             E::InvalidKubeconfig { .. } => R::KPKI_INVALID_KUBECONFIG,
-            E::InvalidSpec { .. } => R::KPKI_INVALID_SPEC,
+            E::InvalidSpec { .. } | E::InvalidTlsField { .. } => R::KPKI_INVALID_SPEC,
             E::AlreadyExists { .. } => R::KPKI_ALREADY_EXISTS,
             E::MissingFile { .. } | E::EmptyDirectory { .. } | E::NoCaFound { .. } => {
                 R::KPKI_MISSING_FILE
@@ -145,7 +145,7 @@ impl From<kpki_core::Error> for FfiError {
             E::Io { .. } => R::KPKI_IO,
             E::CannotRenew { .. } => R::KPKI_CANNOT_RENEW,
             E::InvalidCsr { .. } => R::KPKI_INVALID_CSR,
-            E::PolicyRefused { .. } => R::KPKI_POLICY_REFUSED,
+            E::PolicyRefused { .. } | E::TlsRefused { .. } => R::KPKI_POLICY_REFUSED,
             E::InvalidSigningRequest { .. } => R::KPKI_INVALID_SIGNING_REQUEST,
             E::InvalidCsrObject { .. } => R::KPKI_INVALID_CSR_OBJECT,
             E::InvalidPolicy { .. } => R::KPKI_INVALID_POLICY,

@@ -80,14 +80,15 @@ fn class_name(err: &kpki_core::Error) -> &'static str {
         | E::InvalidPolicy { .. }
         | E::CannotRenew { .. }
         | E::NoSuchCertificate { .. }
-        | E::UnknownCertificate { .. } => "InvalidInputError",
+        | E::UnknownCertificate { .. }
+        | E::InvalidTlsField { .. } => "InvalidInputError",
         E::InvalidPem { .. }
         | E::InvalidKey { .. }
         | E::InvalidCertificate { .. }
         | E::InvalidKubeconfig { .. }
         | E::InvalidCsr { .. }
         | E::InvalidCsrObject { .. } => "DecodeError",
-        E::PolicyRefused { .. } => "PolicyRefusedError",
+        E::PolicyRefused { .. } | E::TlsRefused { .. } => "PolicyRefusedError",
         E::KeyMismatch { .. } => "KeyMismatchError",
         E::NotACertificateAuthority { .. } => "NotACertificateAuthorityError",
         E::CaKeyUnavailable { .. } => "CaKeyUnavailableError",

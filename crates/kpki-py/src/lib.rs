@@ -37,6 +37,7 @@ mod kubeconfig;
 mod lifecycle;
 mod public_key;
 mod san;
+mod tls;
 
 /// The `kpki._kpki` extension module.
 #[pymodule]
@@ -75,6 +76,11 @@ fn _kpki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lifecycle::RenewedCa>()?;
     m.add_class::<lifecycle::SkippedCertificate>()?;
     m.add_function(wrap_pyfunction!(ca::trust_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(tls::tls_csr, m)?)?;
+    m.add_function(wrap_pyfunction!(tls::tls_self_signed_ca, m)?)?;
+    m.add_function(wrap_pyfunction!(tls::tls_sign, m)?)?;
+    m.add_class::<tls::TlsFields>()?;
+    m.add_class::<tls::TlsPolicy>()?;
     m.add(
         "KEY_ALGORITHMS",
         kpki_core::KeyAlgorithm::ALL

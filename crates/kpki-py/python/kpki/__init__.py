@@ -71,6 +71,11 @@ from kpki._kpki import (
     RenewedCa,
     SkippedCertificate,
     trust_bundle,
+    tls_csr,
+    tls_self_signed_ca,
+    tls_sign,
+    TlsFields,
+    TlsPolicy,
 )
 from kpki.exceptions import (
     AlreadyExistsError,
@@ -142,4 +147,9 @@ __all__ = [
     "RenewedCa",
     "SkippedCertificate",
     "trust_bundle",
+    "tls_csr",
+    "tls_self_signed_ca",
+    "tls_sign",
+    "TlsFields",
+    "TlsPolicy",
 ]

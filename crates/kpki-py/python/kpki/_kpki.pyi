@@ -61,6 +61,11 @@ __all__ = [
     "COMPATIBILITIES",
     "CA_ROLES",
     "__version__",
+    "tls_csr",
+    "tls_self_signed_ca",
+    "tls_sign",
+    "TlsFields",
+    "TlsPolicy",
 ]
 
 __version__: str
@@ -729,6 +734,77 @@ class Kubeconfig:
     def client_key(self) -> Optional[PrivateKey]: ...
 
 def trust_bundle(cas: Iterable[Union[CertificateAuthority, _CertificateLike]]) -> str: ...
+
+def tls_csr(
+    key: _PrivateKeyLike,
+    subject: Sequence[Tuple[str, str]],
+    sans: Optional[Sequence[Tuple[str, str]]] = None,
+    extensions: Optional[Sequence[Tuple[str, bool, bytes]]] = None,
+) -> Csr: ...
+def tls_self_signed_ca(
+    key: _PrivateKeyLike,
+    subject: Sequence[Tuple[str, str]],
+    sans: Optional[Sequence[Tuple[str, str]]],
+    not_before: datetime.datetime,
+    not_after: datetime.datetime,
+) -> Certificate: ...
+def tls_sign(
+    csr: _CsrLike,
+    ca: _CertificateLike,
+    ca_key: _PrivateKeyLike,
+    not_before: datetime.datetime,
+    not_after: datetime.datetime,
+    is_ca: bool = False,
+) -> Certificate: ...
+@final
+class TlsFields:
+    @staticmethod
+    def of(source: Union[Csr, _CertificateLike]) -> TlsFields: ...
+    @property
+    def subject(self) -> list[tuple[str, str]]: ...
+    @property
+    def other_subject_attributes(self) -> list[str]: ...
+    @property
+    def sans(self) -> list[tuple[str, str]]: ...
+    @property
+    def is_ca(self) -> bool: ...
+    @property
+    def extensions(self) -> list[tuple[str, bool, bytes]]: ...
+
+@final
+class TlsPolicy:
+    def __new__(
+        cls,
+        *,
+        allowed_domains: Optional[Iterable[str]] = None,
+        allow_subdomains: Optional[bool] = None,
+        allow_wildcards: Optional[bool] = None,
+        allow_ip_sans: Optional[bool] = None,
+        allow_ca: Optional[bool] = None,
+        max_validity: Optional[datetime.timedelta] = None,
+    ) -> TlsPolicy: ...
+    @property
+    def allowed_domains(self) -> list[str]: ...
+    @property
+    def allow_subdomains(self) -> bool: ...
+    @property
+    def allow_wildcards(self) -> bool: ...
+    @property
+    def allow_ip_sans(self) -> bool: ...
+    @property
+    def allow_ca(self) -> bool: ...
+    @property
+    def max_validity(self) -> datetime.timedelta: ...
+    def refusal(self, csr: _CsrLike, is_ca: bool = False) -> Optional[tuple[int, str, str]]: ...
+    def sign(
+        self,
+        csr: _CsrLike,
+        ca: _CertificateLike,
+        ca_key: _PrivateKeyLike,
+        now: datetime.datetime,
+        validity: datetime.timedelta,
+        is_ca: bool = False,
+    ) -> Certificate: ...
 
 @final
 class Csr:
