@@ -71,7 +71,7 @@ def timed(job: Callable[[dict[str, Any]], None], s: dict[str, Any]) -> float:
 def main() -> None:
     print(f"charmlibs-interfaces-tls-certificates vs kpki.tls_certificates, "
           f"{ROUNDS} rounds x {BATCH} ops, medians; load {os.getloadavg()[0]:.2f}")
-    print(f"{'job':<34} {'library':>12} {'kpki':>12} {'kpki/library':>13}")
+    print(f"{'job':<42} {'library':>12} {'kpki':>12} {'kpki/library':>13}")
     for algorithm, size in ALGORITHMS:
         sides = {"library": setup(lib, algorithm, size), "kpki": setup(kp, algorithm, size)}
         for name, job in (("key + CSR + signed certificate", whole),
@@ -83,7 +83,7 @@ def main() -> None:
                     times[who].append(timed(job, sides[who]))
             med = {who: statistics.median(t) for who, t in times.items()}
             label = f"{algorithm}-{size} {name}"
-            print(f"{label:<34} {med['library'] * 1e3:>9.3f} ms {med['kpki'] * 1e3:>9.3f} ms "
+            print(f"{label:<42} {med['library'] * 1e3:>9.3f} ms {med['kpki'] * 1e3:>9.3f} ms "
                   f"{med['kpki'] / med['library']:>13.2f}")
     print(f"load after: {os.getloadavg()[0]:.2f}")
 

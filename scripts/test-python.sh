@@ -42,3 +42,6 @@ mkdir -p "$root/target/py-check"
 
 echo "== python: pytest"
 "$py" -m pytest -q -p no:cacheprovider crates/kpki-py/tests "$@"
+
+echo "== python: the charm TLS benchmark runs (one round; figures: BENCHMARKS.md)"
+"$py" benches/charm-tls.py 1 1
