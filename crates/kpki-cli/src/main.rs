@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use clap::{Args, Parser, Subcommand};
 
 mod signing;
+mod tls;
 use kpki_core::{
     CaKeyUri, CaRole, ClusterSpecBuilder, Compatibility, DnsName, Endpoint, ExpiryFormat,
     GoDuration, KeyAlgorithm, KeyChoice, KubeadmConfig, KubeadmLayout, NetworkField, NodeName,
@@ -47,6 +48,9 @@ enum Command {
     /// CA rotation without downtime, and the current trust set.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// General-purpose TLS certificates (any subject and SANs; what charms use): a CA, a CSR, signing under a policy.
+    #[command(subcommand)]
+    Tls(tls::TlsCommand),
 }
 
 #[derive(Subcommand)]
@@ -295,6 +299,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => done(signing::sign(*args)),
         Command::KubeCsr(cmd) => done(signing::kube_csr(cmd)),
         Command::User(args) => done(signing::user(*args)),
+        Command::Tls(cmd) => done(tls::run(cmd)),
         Command::Ca(cmd) => done(ca(cmd)),
     };
     match result {

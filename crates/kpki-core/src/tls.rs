@@ -171,6 +171,21 @@ impl NameAttribute {
             })
     }
 
+    /// `ATTRIBUTE=VALUE` (`O=Example`, `2.5.4.11=Ops`): the attribute and its value (not
+    /// yet checked: [`DistinguishedName::with`] checks it).
+    pub fn parse_assignment(text: &str) -> Result<(NameAttribute, String)> {
+        let Some((name, value)) = text.split_once('=') else {
+            return Err(Error::InvalidTlsField {
+                field: TlsField::Attribute(None),
+                value: text.to_owned(),
+                problem: TlsFieldProblem::Unknown {
+                    expected: "ATTRIBUTE=VALUE, ATTRIBUTE one of CN, x500UniqueIdentifier, O, OU, emailAddress, C, ST, L",
+                },
+            });
+        };
+        Ok((NameAttribute::parse(name)?, value.to_owned()))
+    }
+
     fn check(self, value: &str) -> std::result::Result<(), TlsFieldProblem> {
         let chars = value.chars().count();
         match self {
@@ -244,6 +259,19 @@ impl DistinguishedName {
             })?;
         self.attributes.push((attribute, value));
         Ok(self)
+    }
+
+    /// A name of `ATTRIBUTE=VALUE` assignments, in order
+    /// ([`NameAttribute::parse_assignment`]).
+    pub fn from_assignments<S: AsRef<str>>(
+        assignments: impl IntoIterator<Item = S>,
+    ) -> Result<DistinguishedName> {
+        assignments
+            .into_iter()
+            .try_fold(DistinguishedName::new(), |name, a| {
+                let (attribute, value) = NameAttribute::parse_assignment(a.as_ref())?;
+                name.with(attribute, value)
+            })
     }
 
     /// The attributes, in order.
@@ -365,6 +393,24 @@ impl GeneralName {
                 let body = der::oid_from_dotted(oid).unwrap_or_default();
                 der::primitive(out, GENERAL_NAME_RID, &body);
             }
+        }
+    }
+}
+
+impl std::str::FromStr for GeneralName {
+    type Err = Error;
+
+    /// `KIND:VALUE`: `dns:a.example`, `ip:fd00::1`, `oid:1.2.3.4`, `email:x@example.com`.
+    fn from_str(text: &str) -> Result<GeneralName> {
+        match text.split_once(':') {
+            Some((kind, value)) => GeneralName::parse(kind, value),
+            None => Err(Error::InvalidTlsField {
+                field: TlsField::SanKind,
+                value: text.to_owned(),
+                problem: TlsFieldProblem::Unknown {
+                    expected: "KIND:VALUE, KIND one of dns, ip, oid or email",
+                },
+            }),
         }
     }
 }
@@ -1429,6 +1475,15 @@ mod tests {
             assert!(e.to_string().contains(want), "{kind} {value}: {e}");
         }
         assert!(NameAttribute::parse("street").is_err());
+        let parsed = DistinguishedName::from_assignments(["CN=a=b", "2.5.4.10=Org"]).unwrap();
+        assert_eq!(parsed.get(NameAttribute::CommonName), Some("a=b"));
+        assert_eq!(parsed.get(NameAttribute::Organization), Some("Org"));
+        assert!(DistinguishedName::from_assignments(["CN"]).is_err());
+        assert_eq!(
+            "ip:fd00::1".parse::<GeneralName>().unwrap(),
+            GeneralName::Ip("fd00::1".parse().unwrap())
+        );
+        assert!("a.example".parse::<GeneralName>().is_err());
         assert_eq!(
             NameAttribute::parse("2.5.4.11").unwrap(),
             NameAttribute::OrganizationalUnit
