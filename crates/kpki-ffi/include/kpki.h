@@ -28,6 +28,26 @@
 #include <stdint.h>
 
 /**
+ * `kpki_tls_policy_new()` flag: only the allowed domains themselves, no names below them.
+ */
+#define KPKI_TLS_NO_SUBDOMAINS 1
+
+/**
+ * `kpki_tls_policy_new()` flag: allow wildcard DNS names (`*.example.com`).
+ */
+#define KPKI_TLS_ALLOW_WILDCARDS 2
+
+/**
+ * `kpki_tls_policy_new()` flag: refuse IP address SANs.
+ */
+#define KPKI_TLS_NO_IP_SANS 4
+
+/**
+ * `kpki_tls_policy_new()` flag: allow CA certificates.
+ */
+#define KPKI_TLS_ALLOW_CA 8
+
+/**
  * The status every fallible kpki function returns. `KPKI_OK` (0) is success; any other
  * value says what kind of thing went wrong, and `kpki_last_error()` says what exactly.
  *
@@ -171,6 +191,12 @@ typedef enum {
    */
   KPKI_PKCS11 = 36,
   /**
+   * A subject attribute, subject alternative name or extension of a general-purpose
+   * TLS request (`kpki_tls_*`) cannot be written: the message names the field and the
+   * value.
+   */
+  KPKI_INVALID_TLS_FIELD = 37,
+  /**
    * An error this version of the C API has no specific code for; see the message.
    */
   KPKI_OTHER = 99,
@@ -253,6 +279,13 @@ typedef struct kpki_leaf_request kpki_leaf_request;
  * `kpki_private_key_from_pem()`; free with `kpki_private_key_free()`.
  */
 typedef struct kpki_private_key kpki_private_key;
+
+/**
+ * What a provider of general-purpose certificates agrees to sign. Create with
+ * `kpki_tls_policy_new()`; use with `kpki_tls_sign()` and `kpki_tls_check()`; free with
+ * `kpki_tls_policy_free()`.
+ */
+typedef struct kpki_tls_policy kpki_tls_policy;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1674,6 +1707,124 @@ kpki_result kpki_dir_trust_set(const char *dir,
                                const char *role,
                                const char *cluster_trust_bundle_name,
                                kpki_bytes **out);
+
+/**
+ * Makes a CSR for `subject` (`subject_len` strings `"ATTR=VALUE"`, in order; ATTR one
+ * of `CN`, `x500UniqueIdentifier`, `O`, `OU`, `emailAddress`, `C`, `ST`, `L` or a dotted
+ * OID) and `sans` (`sans_len` strings `"dns:…"`, `"ip:…"`, `"oid:…"`, `"email:…"`; may
+ * be NULL when `sans_len` is 0), signed with `key`.
+ *
+ * Ownership: every argument but `out` is only read. On success `*out` is a new CSR the
+ * caller owns (`kpki_csr_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER` (also for a NULL element), `KPKI_INVALID_UTF8`,
+ * `KPKI_INVALID_TLS_FIELD` (names the attribute or SAN and the value), `KPKI_CRYPTO`.
+ *
+ * # Safety
+ * `subject` and `sans` are NULL or arrays of `*_len` pointers, each NULL or
+ * NUL-terminated; `key` is NULL or a live handle; `out` is NULL or writable.
+ */
+kpki_result kpki_tls_csr(const char *const *subject,
+                         size_t subject_len,
+                         const char *const *sans,
+                         size_t sans_len,
+                         const kpki_private_key *key,
+                         kpki_csr **out);
+
+/**
+ * Makes a self-signed CA certificate for `subject` and `sans` (as for `kpki_tls_csr()`)
+ * with `key`, valid from now for `validity_seconds` (> 0).
+ *
+ * Ownership: every argument but `out` is only read. On success `*out` is a new
+ * certificate the caller owns (`kpki_certificate_free()`); on failure `*out` is NULL.
+ *
+ * Errors: as `kpki_tls_csr()` (an empty subject is `KPKI_INVALID_TLS_FIELD`), and
+ * `KPKI_INVALID_VALIDITY`.
+ *
+ * # Safety
+ * As `kpki_tls_csr()`.
+ */
+kpki_result kpki_tls_self_signed_ca(const char *const *subject,
+                                    size_t subject_len,
+                                    const char *const *sans,
+                                    size_t sans_len,
+                                    const kpki_private_key *key,
+                                    int64_t validity_seconds,
+                                    kpki_certificate **out);
+
+/**
+ * Makes a policy: DNS names only in `allowed_domains` (`allowed_domains_len` domains;
+ * none: any) and, unless `KPKI_TLS_NO_SUBDOMAINS`, below them; `flags` an OR of
+ * `KPKI_TLS_NO_SUBDOMAINS`, `KPKI_TLS_ALLOW_WILDCARDS`, `KPKI_TLS_NO_IP_SANS`,
+ * `KPKI_TLS_ALLOW_CA`; at most `max_validity_seconds` (0: the core's default, 90 days).
+ *
+ * Ownership: the arrays are only read. On success `*out` is a new policy the caller
+ * owns (`kpki_tls_policy_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_INVALID_UTF8`, `KPKI_INVALID_VALIDITY` (negative
+ * maximum), `KPKI_UNKNOWN_CHOICE` (an unknown flag bit).
+ *
+ * # Safety
+ * `allowed_domains` is NULL or an array of `allowed_domains_len` pointers, each NULL or
+ * NUL-terminated; `out` is NULL or writable.
+ */
+kpki_result kpki_tls_policy_new(const char *const *allowed_domains,
+                                size_t allowed_domains_len,
+                                uint32_t flags,
+                                int64_t max_validity_seconds,
+                                kpki_tls_policy **out);
+
+/**
+ * Checks `csr` (asked for as a CA when `is_ca`) against `policy`. `*code` is 0 when it
+ * may be signed, else the `tls-certificates` relation's error code (101 IP not allowed,
+ * 102 domain not allowed, 103 wildcard not allowed, 999 other) and the result is
+ * `KPKI_POLICY_REFUSED` with the reason in `kpki_last_error()`.
+ *
+ * Ownership: every argument but `code` is only read.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_POLICY_REFUSED`.
+ *
+ * # Safety
+ * `policy` and `csr` are NULL or live handles; `code` is NULL or writable.
+ */
+kpki_result kpki_tls_check(const kpki_tls_policy *policy,
+                           const kpki_csr *csr,
+                           bool is_ca,
+                           uint16_t *code);
+
+/**
+ * Signs `csr` with the CA certificate `ca` and its key `ca_key` under `policy` (NULL:
+ * the default policy), from now for `validity_seconds` (> 0), shortened to the policy's
+ * maximum and to the CA's own expiry; `CA:TRUE` when `is_ca`. The certificate has the
+ * charm library's fields (the core's `tls_sign_request`).
+ *
+ * Ownership: every argument but `out` is only read. On success `*out` is a new
+ * certificate the caller owns (`kpki_certificate_free()`); on failure `*out` is NULL.
+ *
+ * Errors: `KPKI_NULL_PARAMETER`, `KPKI_POLICY_REFUSED` (the message says why),
+ * `KPKI_INVALID_VALIDITY`, `KPKI_KEY_MISMATCH` (`ca_key` is not `ca`'s), `KPKI_CRYPTO`.
+ *
+ * # Safety
+ * `csr`, `ca` and `ca_key` are NULL or live handles; `policy` is NULL or a live handle;
+ * `out` is NULL or writable.
+ */
+kpki_result kpki_tls_sign(const kpki_csr *csr,
+                          const kpki_certificate *ca,
+                          const kpki_private_key *ca_key,
+                          const kpki_tls_policy *policy,
+                          int64_t validity_seconds,
+                          bool is_ca,
+                          kpki_certificate **out);
+
+/**
+ * Frees a policy. NULL is a no-op.
+ *
+ * Ownership: takes `policy` back; it must not be used afterwards.
+ *
+ * # Safety
+ * `policy` is NULL or a `kpki_tls_policy` from this library not yet freed.
+ */
+void kpki_tls_policy_free(kpki_tls_policy *policy);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -86,6 +86,10 @@ pub enum kpki_result {
     /// token or key, a wrong PIN, another algorithm, a refused mechanism, a failing
     /// token. The message names the URI (never its PIN) and the cause.
     KPKI_PKCS11 = 36,
+    /// A subject attribute, subject alternative name or extension of a general-purpose
+    /// TLS request (`kpki_tls_*`) cannot be written: the message names the field and the
+    /// value.
+    KPKI_INVALID_TLS_FIELD = 37,
     /// An error this version of the C API has no specific code for; see the message.
     KPKI_OTHER = 99,
 }
@@ -134,7 +138,8 @@ impl From<kpki_core::Error> for FfiError {
             E::Crypto { .. } | E::Signer { .. } => R::KPKI_CRYPTO,
             E::KubeadmConfig { .. } => R::KPKI_KUBEADM_CONFIG,
             E::InvalidKubeconfig { .. } => R::KPKI_INVALID_KUBECONFIG,
-            E::InvalidSpec { .. } | E::InvalidTlsField { .. } => R::KPKI_INVALID_SPEC,
+            E::InvalidSpec { .. } => R::KPKI_INVALID_SPEC,
+            E::InvalidTlsField { .. } => R::KPKI_INVALID_TLS_FIELD,
             E::AlreadyExists { .. } => R::KPKI_ALREADY_EXISTS,
             E::MissingFile { .. } | E::EmptyDirectory { .. } | E::NoCaFound { .. } => {
                 R::KPKI_MISSING_FILE
@@ -237,7 +242,7 @@ pub extern "C" fn kpki_last_error() -> *const c_char {
 
 impl kpki_result {
     /// Every code, for [`kpki_result_name`].
-    const ALL: [kpki_result; 33] = [
+    const ALL: [kpki_result; 34] = [
         kpki_result::KPKI_OK,
         kpki_result::KPKI_NULL_PARAMETER,
         kpki_result::KPKI_INVALID_UTF8,
@@ -270,6 +275,7 @@ impl kpki_result {
         kpki_result::KPKI_INVALID_POLICY,
         kpki_result::KPKI_ROTATION,
         kpki_result::KPKI_PKCS11,
+        kpki_result::KPKI_INVALID_TLS_FIELD,
         kpki_result::KPKI_OTHER,
     ];
 
@@ -308,6 +314,7 @@ impl kpki_result {
             kpki_result::KPKI_INVALID_POLICY => c"KPKI_INVALID_POLICY",
             kpki_result::KPKI_ROTATION => c"KPKI_ROTATION",
             kpki_result::KPKI_PKCS11 => c"KPKI_PKCS11",
+            kpki_result::KPKI_INVALID_TLS_FIELD => c"KPKI_INVALID_TLS_FIELD",
             kpki_result::KPKI_OTHER => c"KPKI_OTHER",
         }
     }

@@ -50,6 +50,8 @@ mod csr;
 
 mod lifecycle;
 
+mod tls;
+
 pub use boundary::*;
 pub use bytes::*;
 pub use ca::*;
@@ -60,6 +62,7 @@ pub use error::*;
 pub use identity::*;
 pub use key::*;
 pub use lifecycle::*;
+pub use tls::*;
 
 // SAFETY.md invariant 6, checked by the compiler: what const handles point to may be
 // shared between threads, and every handle may be freed on another thread.
