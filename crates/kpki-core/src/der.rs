@@ -109,6 +109,42 @@ pub(crate) fn oid_from_dotted(dotted: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The dotted form of an OID's DER contents (X.690 §8.19); `None` if they are not one
+/// (empty, a subidentifier cut short or with a leading 0x80, or an arc beyond 64 bits).
+/// Written here because x509-parser's `to_id_string` misreads a first subidentifier of
+/// two bytes or more (`2.224.4` comes back as `3.10.48.4`).
+pub(crate) fn oid_to_dotted(content: &[u8]) -> Option<String> {
+    let mut arcs: Vec<u64> = Vec::new();
+    let mut value: u64 = 0;
+    let mut fresh = true;
+    for &b in content {
+        if fresh && b == 0x80 {
+            return None; // not minimal
+        }
+        value = value.checked_mul(128)? | u64::from(b & 0x7f);
+        fresh = b & 0x80 == 0;
+        if fresh {
+            arcs.push(value);
+            value = 0;
+        }
+    }
+    if !fresh || arcs.is_empty() {
+        return None;
+    }
+    let first = arcs[0];
+    let (a, b) = match first {
+        0..=39 => (0, first),
+        40..=79 => (1, first - 40),
+        _ => (2, first - 80),
+    };
+    let mut out = format!("{a}.{b}");
+    for arc in &arcs[1..] {
+        out.push('.');
+        out.push_str(&arc.to_string());
+    }
+    Some(out)
+}
+
 /// Whether `der` is exactly one DER SEQUENCE (tag, definite length, that many bytes).
 pub(crate) fn is_sequence(der: &[u8]) -> bool {
     der.first() == Some(&SEQUENCE) && is_tlv(der)
@@ -172,6 +208,23 @@ mod tests {
         assert!(!is_sequence(&[0x30, 0x02, 0x05]));
         assert!(!is_sequence(&[0x31, 0x00]));
         assert!(is_tlv(&[0x05, 0x00]));
+        for dotted in [
+            "2.224.4",
+            "1.2.840.113549.1.9.1",
+            "2.5.29.17",
+            "0.9.2342",
+            "2.999.1",
+        ] {
+            let der = oid_from_dotted(dotted).unwrap();
+            assert_eq!(oid_to_dotted(&der).as_deref(), Some(dotted));
+        }
+        assert_eq!(
+            oid_to_dotted(&[0x82, 0x30, 0x04]).as_deref(),
+            Some("2.224.4")
+        );
+        assert_eq!(oid_to_dotted(&[0x82]), None);
+        assert_eq!(oid_to_dotted(&[]), None);
+        assert_eq!(oid_to_dotted(&[0x2a, 0x80, 0x01]), None);
         assert!(!is_tlv(&[0x05, 0x01]));
         assert!(!is_tlv(&[0x05]));
     }

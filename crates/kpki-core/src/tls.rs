@@ -351,8 +351,10 @@ impl GeneralName {
                 .parse()
                 .map(GeneralName::Ip)
                 .map_err(|_| bad(TlsField::IpAddress, TlsFieldProblem::NotAnIp)),
+            // Kept in canonical form (`1.02.3` is `1.2.3`), as it reads back.
             "oid" => der::oid_from_dotted(value)
-                .map(|_| GeneralName::RegisteredId(value.to_owned()))
+                .and_then(|der| der::oid_to_dotted(&der))
+                .map(GeneralName::RegisteredId)
                 .ok_or_else(|| bad(TlsField::RegisteredId, TlsFieldProblem::NotAnOid)),
             _ => Err(Error::InvalidTlsField {
                 field: TlsField::SanKind,
@@ -427,13 +429,15 @@ impl RawExtension {
     /// An extension of dotted `oid` whose value is the DER `value` (what goes inside the
     /// `extnValue` OCTET STRING; pyca/cryptography's `ExtensionType.public_bytes()`).
     pub fn new(oid: &str, critical: bool, value: Vec<u8>) -> Result<RawExtension> {
-        if der::oid_from_dotted(oid).is_none() {
+        let Some(canonical) = der::oid_from_dotted(oid).and_then(|der| der::oid_to_dotted(&der))
+        else {
             return Err(Error::InvalidTlsField {
                 field: TlsField::ExtensionOid,
                 value: oid.to_owned(),
                 problem: TlsFieldProblem::NotAnOid,
             });
-        }
+        };
+        let oid = canonical.as_str();
         if oid == OID_SUBJECT_ALT_NAME {
             return Err(Error::InvalidTlsField {
                 field: TlsField::ExtensionOid,
@@ -481,12 +485,12 @@ impl RawExtension {
         });
     }
 
-    fn from_parsed(ext: &X509Extension<'_>) -> RawExtension {
-        RawExtension {
-            oid: ext.oid.to_id_string(),
+    fn from_parsed(ext: &X509Extension<'_>) -> Result<RawExtension> {
+        Ok(RawExtension {
+            oid: strict_dotted(&ext.oid, TlsField::ExtensionOid)?,
             critical: ext.critical,
             value: ext.value.to_vec(),
-        }
+        })
     }
 }
 
@@ -621,7 +625,9 @@ impl TlsFields {
         let mut subject = DistinguishedName::new();
         let mut other_subject_attributes = Vec::new();
         for attr in name.iter_attributes() {
-            let oid = attr.attr_type().to_id_string();
+            let oid = dotted(attr.attr_type());
+            // (An attribute type that is no OID is only listed: the subject is copied as
+            // it is, never re-encoded.)
             let known = ALL_ATTRIBUTES.into_iter().find(|a| a.oid() == oid);
             match (known, attr.as_str()) {
                 // Read as it is (no checks: this is what somebody else wrote).
@@ -634,7 +640,11 @@ impl TlsFields {
         for ext in exts {
             match ext.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(san) => {
-                    sans.extend(san.general_names.iter().filter_map(read_general_name));
+                    for name in &san.general_names {
+                        if let Some(read) = read_general_name(name)? {
+                            sans.push(read);
+                        }
+                    }
                 }
                 ParsedExtension::BasicConstraints(bc) => is_ca = bc.ca,
                 _ => {}
@@ -645,19 +655,51 @@ impl TlsFields {
             other_subject_attributes,
             sans,
             is_ca,
-            extensions: exts.iter().map(RawExtension::from_parsed).collect(),
+            extensions: exts
+                .iter()
+                .map(RawExtension::from_parsed)
+                .collect::<Result<_>>()?,
         })
     }
 }
 
-fn read_general_name(name: &ParsedName<'_>) -> Option<GeneralName> {
-    Some(match name {
-        ParsedName::DNSName(d) => GeneralName::Dns((*d).to_owned()),
-        ParsedName::IPAddress(b) => GeneralName::Ip(ip_from_bytes(b)?),
-        ParsedName::RegisteredID(oid) => GeneralName::RegisteredId(oid.to_id_string()),
-        ParsedName::RFC822Name(e) => GeneralName::Email((*e).to_owned()),
-        _ => return None,
+/// An OID read by x509-parser, dotted by [`der::oid_to_dotted`] (which reads every
+/// arc right); its raw bytes in hex should they not be an OID.
+fn dotted(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
+    der::oid_to_dotted(oid.as_bytes())
+        .unwrap_or_else(|| oid.as_bytes().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The OID, dotted; an error naming `field` if its bytes are not one (it could not be
+/// written back: found by fuzzing).
+fn strict_dotted(oid: &x509_parser::oid_registry::Oid<'_>, field: TlsField) -> Result<String> {
+    der::oid_to_dotted(oid.as_bytes()).ok_or_else(|| Error::InvalidTlsField {
+        field,
+        value: dotted(oid),
+        problem: TlsFieldProblem::NotAnOid,
     })
+}
+
+/// A SAN of the four kinds (others: None); an error for one that cannot be written back.
+fn read_general_name(name: &ParsedName<'_>) -> Result<Option<GeneralName>> {
+    Ok(Some(match name {
+        ParsedName::DNSName(d) => GeneralName::Dns((*d).to_owned()),
+        ParsedName::IPAddress(b) => match ip_from_bytes(b) {
+            Some(ip) => GeneralName::Ip(ip),
+            None => {
+                return Err(Error::InvalidTlsField {
+                    field: TlsField::IpAddress,
+                    value: b.iter().map(|x| format!("{x:02x}")).collect(),
+                    problem: TlsFieldProblem::NotAnIp,
+                });
+            }
+        },
+        ParsedName::RegisteredID(oid) => {
+            GeneralName::RegisteredId(strict_dotted(oid, TlsField::RegisteredId)?)
+        }
+        ParsedName::RFC822Name(e) => GeneralName::Email((*e).to_owned()),
+        _ => return Ok(None),
+    }))
 }
 
 /// A CSR that parsed when it was made but not now: cannot happen for a [`Csr`], which
@@ -848,11 +890,17 @@ pub fn tls_sign_request(
             }
         },
     );
-    Ok(Certificate::from_trusted_der(tbs::wrap_signed(
-        &tbs,
-        issuer.signature_algorithm,
-        ca_key,
-    )?))
+    let der = tbs::wrap_signed(&tbs, issuer.signature_algorithm, ca_key)?;
+    // The subject and the extensions other than the managed ones are the request's,
+    // byte for byte: a request x509-parser reads leniently (an RDN that is not a
+    // SEQUENCE, found by fuzzing) would give a certificate nobody can read. Read it
+    // back before handing it out.
+    Certificate::from_der(&der).map_err(|e| Error::InvalidCsr {
+        what: Origin::input("CSR"),
+        problem: crate::error::CsrProblem::Malformed {
+            detail: format!("the certificate it asks for does not read back: {e}"),
+        },
+    })
 }
 
 /// What a provider of general-purpose certificates (a charm's `tls-certificates`
@@ -1484,6 +1532,10 @@ mod tests {
             GeneralName::Ip("fd00::1".parse().unwrap())
         );
         assert!("a.example".parse::<GeneralName>().is_err());
+        assert_eq!(
+            "oid:1.02.3".parse::<GeneralName>().unwrap(),
+            GeneralName::RegisteredId("1.2.3".into())
+        );
         assert_eq!(
             NameAttribute::parse("2.5.4.11").unwrap(),
             NameAttribute::OrganizationalUnit
