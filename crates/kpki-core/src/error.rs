@@ -199,7 +199,7 @@ pub enum Error {
     #[error("the TLS signing policy refuses the request: {refusal}")]
     TlsRefused {
         /// Why (with the relation's error code).
-        refusal: crate::tls::TlsRefusal,
+        refusal: TlsRefusal,
     },
 
     /// A value of a general-purpose TLS request (a subject attribute, a SAN, an
@@ -207,11 +207,11 @@ pub enum Error {
     #[error("invalid {field} {value:?}: {problem}")]
     InvalidTlsField {
         /// Which part of the request.
-        field: crate::tls::TlsField,
+        field: TlsField,
         /// The value at fault.
         value: String,
         /// Why it was refused.
-        problem: crate::tls::TlsFieldProblem,
+        problem: TlsFieldProblem,
     },
 
     /// A cluster specification or a request does not fit together.
@@ -2017,5 +2017,175 @@ mod tests {
             Error::KubeadmConfig { problem: ConfigProblem::Invalid(ref b), .. }
                 if matches!(**b, Error::InvalidNetwork { field: NetworkField::ServiceCidr, .. })
         ));
+    }
+}
+
+/// Why a [`TlsPolicy`](crate::TlsPolicy) refuses a request.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsRefusal {
+    /// An IP address SAN, and the policy allows none.
+    IpSan {
+        /// The address.
+        ip: IpAddr,
+    },
+    /// A DNS name outside the allowed domains.
+    Domain {
+        /// The name.
+        name: String,
+    },
+    /// A wildcard DNS name, and the policy allows none.
+    Wildcard {
+        /// The name.
+        name: String,
+    },
+    /// A CA certificate, and the policy issues none.
+    Ca,
+}
+
+impl TlsRefusal {
+    /// The `tls-certificates` relation's `CertificateRequestErrorCode` for it:
+    /// 101 (IP not allowed), 102 (domain), 103 (wildcard), 999 (other).
+    pub fn code(&self) -> u16 {
+        match self {
+            TlsRefusal::IpSan { .. } => 101,
+            TlsRefusal::Domain { .. } => 102,
+            TlsRefusal::Wildcard { .. } => 103,
+            TlsRefusal::Ca => 999,
+        }
+    }
+
+    /// That code's name (`IP_NOT_ALLOWED`, `DOMAIN_NOT_ALLOWED`, `WILDCARD_NOT_ALLOWED`,
+    /// `OTHER`).
+    pub fn code_name(&self) -> &'static str {
+        match self {
+            TlsRefusal::IpSan { .. } => "IP_NOT_ALLOWED",
+            TlsRefusal::Domain { .. } => "DOMAIN_NOT_ALLOWED",
+            TlsRefusal::Wildcard { .. } => "WILDCARD_NOT_ALLOWED",
+            TlsRefusal::Ca => "OTHER",
+        }
+    }
+}
+
+impl fmt::Display for TlsRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsRefusal::IpSan { ip } => write!(f, "IP address SANs are not allowed ({ip})"),
+            TlsRefusal::Domain { name } => {
+                write!(f, "DNS name {name:?} is not in an allowed domain")
+            }
+            TlsRefusal::Wildcard { name } => {
+                write!(f, "wildcard DNS names are not allowed ({name:?})")
+            }
+            TlsRefusal::Ca => f.write_str("CA certificates are not issued"),
+        }
+    }
+}
+
+/// Which part of a general-purpose request a [`TlsFieldProblem`] is about.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsField {
+    /// A subject attribute, by its short name (`None`: its name was not recognised).
+    Attribute(Option<&'static str>),
+    /// The subject as a whole.
+    Subject,
+    /// The kind of a SAN.
+    SanKind,
+    /// A dNSName SAN.
+    DnsName,
+    /// An iPAddress SAN.
+    IpAddress,
+    /// A registeredID SAN.
+    RegisteredId,
+    /// An rfc822Name SAN.
+    Email,
+    /// An extension's OID.
+    ExtensionOid,
+    /// An extension's value (the value shown is its OID).
+    ExtensionValue,
+}
+
+impl fmt::Display for TlsField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsField::Attribute(Some(a)) => write!(f, "subject attribute {a}"),
+            TlsField::Attribute(None) => f.write_str("subject attribute name"),
+            TlsField::Subject => f.write_str("subject"),
+            TlsField::SanKind => f.write_str("subject alternative name kind"),
+            TlsField::DnsName => f.write_str("DNS subject alternative name"),
+            TlsField::IpAddress => f.write_str("IP subject alternative name"),
+            TlsField::RegisteredId => f.write_str("OID subject alternative name"),
+            TlsField::Email => f.write_str("email subject alternative name"),
+            TlsField::ExtensionOid => f.write_str("extension OID"),
+            TlsField::ExtensionValue => f.write_str("value of extension"),
+        }
+    }
+}
+
+/// Why a value of a general-purpose request was refused.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsFieldProblem {
+    /// Empty (a subject: no attribute at all).
+    Empty,
+    /// Longer than allowed.
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+        /// Its length.
+        len: usize,
+    },
+    /// Not of the one length allowed.
+    WrongLength {
+        /// The length wanted.
+        want: usize,
+        /// Its length.
+        len: usize,
+    },
+    /// A character outside PrintableString.
+    NotPrintable,
+    /// A character outside ASCII (IA5String).
+    NotAscii,
+    /// Not an IP address.
+    NotAnIp,
+    /// Not a dotted OID.
+    NotAnOid,
+    /// Not one DER value.
+    NotDer,
+    /// subjectAltName given as an extension (give the SANs instead).
+    SanAsExtension,
+    /// The same extension twice.
+    Duplicate,
+    /// Not one of the names known.
+    Unknown {
+        /// What is known.
+        expected: &'static str,
+    },
+}
+
+impl fmt::Display for TlsFieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsFieldProblem::Empty => f.write_str("it is empty"),
+            TlsFieldProblem::TooLong { max, len } => {
+                write!(f, "{len} characters; at most {max} are allowed")
+            }
+            TlsFieldProblem::WrongLength { want, len } => {
+                write!(f, "{len} characters; it must have exactly {want}")
+            }
+            TlsFieldProblem::NotPrintable => {
+                f.write_str("only letters, digits, space and '()+,-./:=? are allowed")
+            }
+            TlsFieldProblem::NotAscii => f.write_str("only ASCII characters are allowed"),
+            TlsFieldProblem::NotAnIp => f.write_str("not an IPv4 or IPv6 address"),
+            TlsFieldProblem::NotAnOid => f.write_str("not a dotted OID (like 1.3.6.1.4.1.1)"),
+            TlsFieldProblem::NotDer => f.write_str("not one DER value"),
+            TlsFieldProblem::SanAsExtension => {
+                f.write_str("subjectAltName is written from the SANs; give those instead")
+            }
+            TlsFieldProblem::Duplicate => f.write_str("given twice"),
+            TlsFieldProblem::Unknown { expected } => write!(f, "expected one of {expected}"),
+        }
     }
 }

@@ -117,7 +117,8 @@ pub use error::{
     CaKeyNeeded, CertificateProblem, Choice, ConfigProblem, CsrProblem, DnsProblem, Error,
     KeyProblem, KubeconfigProblem, NameField, NameProblem, NetworkField, NetworkProblem,
     NotCaProblem, Origin, PemProblem, Pkcs11Problem, PolicyRule, RenewProblem, RequestProblem,
-    Result, RotationProblem, SanKind, Setting, SpecProblem, SuppliedProblem, ValidityProblem,
+    Result, RotationProblem, SanKind, Setting, SpecProblem, SuppliedProblem, TlsField,
+    TlsFieldProblem, TlsRefusal, ValidityProblem,
 };
 pub use files::{OutputFile, read_file, write_new_files};
 pub use host::{DefaultRoute, HostFacts};
@@ -162,8 +163,8 @@ pub use rotation::{
 pub use san::{Endpoint, Host, IpCidr, SubjectAltName, SubjectAltNames, parse_cidrs, parse_ip};
 pub use signer::Signer;
 pub use tls::{
-    DistinguishedName, GeneralName, NameAttribute, RawExtension, TlsField, TlsFieldProblem,
-    TlsFields, TlsPolicy, TlsRefusal, TlsRequest, tls_self_signed_ca, tls_sign_request,
+    DistinguishedName, GeneralName, NameAttribute, RawExtension, TlsFields, TlsPolicy, TlsRequest,
+    tls_self_signed_ca, tls_sign_request,
 };
 pub use user::{UserCredentials, UserRequest};
 

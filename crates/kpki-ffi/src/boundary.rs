@@ -9,6 +9,8 @@ use std::any::Any;
 use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use kpki_core::{CaKeyUri, KubeadmLayout};
+
 use crate::error::{FfiError, clear_last_error, kpki_result, set_last_error};
 
 /// Ties an opaque C handle type to the Rust value a pointer to it really points to (a
@@ -233,6 +235,26 @@ pub extern "C" fn kpki_test_panic() -> kpki_result {
         let _ = empty[std::hint::black_box(1)];
         Ok(())
     })
+}
+
+/// The kubeadm directory `dir` with the token keys `ca_keys` (`ROLE=pkcs11:URI`).
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated; `ca_keys` is NULL or points to `ca_keys_count`
+/// NUL-terminated strings.
+pub(crate) unsafe fn arg_layout(
+    dir: *const c_char,
+    ca_keys: *const *const c_char,
+    ca_keys_count: usize,
+) -> Result<KubeadmLayout, FfiError> {
+    // SAFETY: `dir` is NULL or NUL-terminated (contract).
+    let dir = unsafe { arg_str(dir, "dir") }?;
+    // SAFETY: `ca_keys` points to `ca_keys_count` strings (contract).
+    let keys = unsafe { arg_str_array(ca_keys, ca_keys_count, "ca_keys") }?
+        .into_iter()
+        .map(str::parse::<CaKeyUri>)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(KubeadmLayout::new(dir).with_ca_keys(keys))
 }
 
 #[cfg(test)]

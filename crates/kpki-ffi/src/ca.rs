@@ -9,14 +9,14 @@ use kpki_core::{
 };
 
 use crate::boundary::{
-    Castable, arg_mut, arg_out, arg_pem, arg_ref, arg_str, ffi_boundary, ffi_guard, free_handle,
+    Castable, arg_layout, arg_mut, arg_out, arg_pem, arg_ref, arg_str, ffi_boundary, ffi_guard,
+    free_handle,
 };
 use crate::bytes::{kpki_bytes, set_bytes};
 use crate::certificate::kpki_certificate;
 use crate::error::kpki_result;
 use crate::identity::kpki_identity;
 use crate::key::kpki_private_key;
-use crate::lifecycle::arg_layout;
 
 /// A certificate authority: its certificate (plus chain) and, unless it is external,
 /// its private key (or its key's handle in a PKCS#11 token). Create with

@@ -6,12 +6,13 @@ use std::ffi::c_char;
 use std::time::{Duration, SystemTime};
 
 use kpki_core::{
-    CaKeyUri, CaRole, ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions,
-    RenewTargets, RotationStep, cluster_trust_bundle,
+    CaRole, ExpiryFormat, ExpiryReport, KeyChoice, KubeadmLayout, RenewOptions, RenewTargets,
+    RotationStep, cluster_trust_bundle,
 };
 
 use crate::boundary::{
-    Castable, arg_out, arg_ref, arg_str, arg_str_array, ffi_boundary, ffi_guard, free_handle,
+    Castable, arg_layout, arg_out, arg_ref, arg_str, arg_str_array, ffi_boundary, ffi_guard,
+    free_handle,
 };
 use crate::bytes::{kpki_bytes, set_bytes};
 use crate::cluster::kpki_cluster_spec;
@@ -274,26 +275,6 @@ pub unsafe extern "C" fn kpki_dir_renew_with_ca_keys(
             skipped_count,
         )
     }
-}
-
-/// The kubeadm directory `dir` with the token keys `ca_keys` (`ROLE=pkcs11:URI`).
-///
-/// # Safety
-/// `dir` is NULL or NUL-terminated; `ca_keys` is NULL or points to `ca_keys_count`
-/// NUL-terminated strings.
-pub(crate) unsafe fn arg_layout(
-    dir: *const c_char,
-    ca_keys: *const *const c_char,
-    ca_keys_count: usize,
-) -> Result<KubeadmLayout, FfiError> {
-    // SAFETY: `dir` is NULL or NUL-terminated (contract).
-    let dir = unsafe { arg_str(dir, "dir") }?;
-    // SAFETY: `ca_keys` points to `ca_keys_count` strings (contract).
-    let keys = unsafe { arg_str_array(ca_keys, ca_keys_count, "ca_keys") }?
-        .into_iter()
-        .map(str::parse::<CaKeyUri>)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(KubeadmLayout::new(dir).with_ca_keys(keys))
 }
 
 /// `kpki_dir_renew()` and `kpki_dir_renew_with_ca_keys()`.

@@ -275,10 +275,10 @@ def test_relation_names_say_how_to_get_them(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(_tls_relations.metadata, "version", missing)
     with pytest.raises(ImportError, match=r"pip install 'kpki\[charm\]'"):
-        _tls_relations._load()
+        _tls_relations._load(tls)
     monkeypatch.setattr(_tls_relations.metadata, "version", lambda name: "1.11.0")
     with pytest.raises(ImportError, match="installed: 1.11.0"):
-        _tls_relations._load()
+        _tls_relations._load(tls)
     with pytest.raises(AttributeError):
         _ = tls.NoSuchName
 

@@ -251,5 +251,5 @@ def test_the_facade_has_every_public_name_of_the_library() -> None:
             assert len(list(ours)) == len(members), name
     # The relation classes are the library's code, on kpki's classes.
     assert kp.TLSCertificatesRequiresV4.__module__ == "kpki._tls_relations.library"
-    relations = __import__("kpki._tls_relations", fromlist=["module"]).module()
+    relations = __import__("kpki._tls_relations", fromlist=["module"]).module(kp)
     assert relations.PrivateKey is kp.PrivateKey and relations.Mode is kp.Mode

@@ -32,8 +32,6 @@ import types
 from importlib import metadata
 from typing import Any
 
-from kpki import tls_certificates as _facade
-
 _LIBRARY_MODULE = "charmlibs.interfaces.tls_certificates._tls_certificates"
 _PRIVATE_NAME = "kpki._tls_relations.library"
 
@@ -78,8 +76,11 @@ _module: types.ModuleType | None = None
 class _Clock:
     """``datetime`` for the relation code: the facade's, looked up at each use."""
 
+    def __init__(self, facade: types.ModuleType) -> None:
+        self._facade = facade
+
     def __getattr__(self, name: str) -> Any:
-        return getattr(_facade.datetime, name)
+        return getattr(self._facade.datetime, name)
 
 
 def _defined_names(node: ast.stmt) -> set[str]:
@@ -92,16 +93,18 @@ def _defined_names(node: ast.stmt) -> set[str]:
     return set()
 
 
-def module() -> types.ModuleType:
-    """The private copy of the library's relation code (loaded once)."""
+def module(facade: types.ModuleType) -> types.ModuleType:
+    """The private copy of the library's relation code on the classes of `facade`
+    (``kpki.tls_certificates``, which passes itself: this module imports nothing of it),
+    loaded once."""
     global _module
     with _lock:
         if _module is None:
-            _module = _load()
+            _module = _load(facade)
         return _module
 
 
-def _load() -> types.ModuleType:
+def _load(_facade: types.ModuleType) -> types.ModuleType:
     hint = (
         f"kpki.tls_certificates' relation classes need {_facade.LIBRARY} "
         f"{_facade.LIBRARY_VERSION}.x with ops and pydantic: pip install 'kpki[charm]'"
@@ -148,9 +151,5 @@ def _load() -> types.ModuleType:
     except BaseException:
         del sys.modules[_PRIVATE_NAME]
         raise
-    mod.datetime = _Clock()  # type: ignore[attr-defined]
+    mod.datetime = _Clock(_facade)  # type: ignore[attr-defined]
     return mod
-
-
-def __getattr__(name: str) -> Any:
-    return getattr(module(), name)

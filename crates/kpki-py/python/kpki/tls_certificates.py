@@ -59,6 +59,7 @@ import hashlib
 import ipaddress
 import json
 import logging
+import sys
 import uuid
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -1204,7 +1205,7 @@ def _relations() -> Any:
     """The relation code (loaded on first use; ImportError without kpki[charm])."""
     from kpki import _tls_relations
 
-    return _tls_relations.module()
+    return _tls_relations.module(sys.modules[__name__])
 
 
 def __getattr__(name: str) -> Any:
