@@ -606,6 +606,12 @@ impl TlsFields {
 
     /// Reads a (verified) CSR.
     pub fn of_csr(csr: &Csr) -> Result<TlsFields> {
+        TlsFields::of_csr_with_subject(csr).map(|(fields, _)| fields)
+    }
+
+    /// [`TlsFields::of_csr`], and the subject `Name` DER as the request has it (what
+    /// signing copies): one parse for both.
+    fn of_csr_with_subject(csr: &Csr) -> Result<(TlsFields, Vec<u8>)> {
         let (_, req) =
             x509_parser::certification_request::X509CertificationRequest::from_der(csr.der())
                 .map_err(|e| malformed_csr(&e))?;
@@ -618,7 +624,8 @@ impl TlsFields {
                 extension_list.extend(r.extensions.iter().cloned());
             }
         }
-        TlsFields::read(&cri.subject, &extension_list)
+        let fields = TlsFields::read(&cri.subject, &extension_list)?;
+        Ok((fields, cri.subject.as_raw().to_vec()))
     }
 
     fn read(name: &x509_parser::x509::X509Name<'_>, exts: &[X509Extension<'_>]) -> Result<Self> {
@@ -813,6 +820,29 @@ pub fn tls_sign_request(
     not_after: SystemTime,
     is_ca: bool,
 ) -> Result<Certificate> {
+    let (fields, subject) = TlsFields::of_csr_with_subject(csr)?;
+    sign_read_request(
+        csr,
+        &fields,
+        &subject,
+        ca,
+        ca_key,
+        (not_before, not_after),
+        is_ca,
+    )
+}
+
+/// [`tls_sign_request`] for a request already read (`fields`, `subject`: its
+/// [`TlsFields::of_csr_with_subject`]).
+fn sign_read_request(
+    csr: &Csr,
+    fields: &TlsFields,
+    subject: &[u8],
+    ca: &Certificate,
+    ca_key: &dyn Signer,
+    (not_before, not_after): (SystemTime, SystemTime),
+    is_ca: bool,
+) -> Result<Certificate> {
     check_times(not_before, not_after)?;
     let ca_cert = ca.parse(&Origin::input("CA certificate"))?;
     if ca_cert.tbs_certificate.subject_pki.raw != ca_key.public_key().spki_der() {
@@ -822,11 +852,6 @@ pub fn tls_sign_request(
     }
     let issuer = tbs::IssuerTemplate::new(&ca_cert, ca_key.public_key().algorithm());
 
-    let (_, req) =
-        x509_parser::certification_request::X509CertificationRequest::from_der(csr.der())
-            .map_err(|e| malformed_csr(&e))?;
-    let cri = &req.certification_request_info;
-    let fields = TlsFields::of_csr(csr)?;
     let requester = csr.public_key();
 
     // SANs: DNS, IP, registeredID, email, as the request has them; then the subject's
@@ -871,7 +896,7 @@ pub fn tls_sign_request(
             crate::ca::truncate(not_before),
             crate::ca::truncate(not_after),
         ),
-        cri.subject.as_raw(),
+        subject,
         requester.spki_der(),
         |o| {
             o.extend_from_slice(&issuer.authority_key_identifier);
@@ -1011,8 +1036,12 @@ impl TlsPolicy {
     /// Why `csr` (asked for as a CA when `is_ca`) may not be signed, if it may not: IP
     /// SANs first, then each DNS SAN (wildcards, then domains), then CA.
     pub fn check(&self, csr: &Csr, is_ca: bool) -> Result<()> {
+        self.check_fields(&TlsFields::of_csr(csr)?, is_ca)
+    }
+
+    /// [`TlsPolicy::check`] of a request already read.
+    fn check_fields(&self, fields: &TlsFields, is_ca: bool) -> Result<()> {
         let refuse = |refusal| Err(Error::TlsRefused { refusal });
-        let fields = TlsFields::of_csr(csr)?;
         for san in &fields.sans {
             match san {
                 GeneralName::Ip(ip) if !self.allow_ip_sans => {
@@ -1076,7 +1105,8 @@ impl TlsPolicy {
         requested: std::time::Duration,
         is_ca: bool,
     ) -> Result<Certificate> {
-        self.check(csr, is_ca)?;
+        let (fields, subject) = TlsFields::of_csr_with_subject(csr)?;
+        self.check_fields(&fields, is_ca)?;
         let not_after =
             now.checked_add(self.validity(requested))
                 .ok_or(Error::InvalidValidity {
@@ -1085,7 +1115,8 @@ impl TlsPolicy {
                     },
                 })?;
         let ca_not_after = ca.info()?.not_after;
-        tls_sign_request(csr, ca, ca_key, now, not_after.min(ca_not_after), is_ca)
+        let validity = (now, not_after.min(ca_not_after));
+        sign_read_request(csr, &fields, &subject, ca, ca_key, validity, is_ca)
     }
 }
 

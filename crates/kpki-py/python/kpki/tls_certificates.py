@@ -339,7 +339,58 @@ class _Fields:
         return {value for k, value in self.sans if k == kind}
 
 
-class Certificate:
+class _Subject:
+    """What a certificate and a CSR share: their fields, read once by the core, and the
+    subject's attributes as the library exposes them."""
+
+    _fields_cache: Optional[_Fields]
+
+    def _source(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def _fields(self) -> _Fields:
+        if self._fields_cache is None:
+            self._fields_cache = _Fields(self._source())
+        return self._fields_cache
+
+    @property
+    def common_name(self) -> str:
+        """The subject's CN, or ``""``."""
+        return self._fields.first("CN") or ""
+
+    @property
+    def email_address(self) -> Optional[str]:
+        """The subject's emailAddress."""
+        return self._fields.first("emailAddress")
+
+    @property
+    def organization(self) -> Optional[str]:
+        """The subject's first O."""
+        return self._fields.first("O")
+
+    @property
+    def organizational_unit(self) -> Optional[str]:
+        """The subject's OU."""
+        return self._fields.first("OU")
+
+    @property
+    def country_name(self) -> Optional[str]:
+        """The subject's C."""
+        return self._fields.first("C")
+
+    @property
+    def state_or_province_name(self) -> Optional[str]:
+        """The subject's ST."""
+        return self._fields.first("ST")
+
+    @property
+    def locality_name(self) -> Optional[str]:
+        """The subject's L."""
+        return self._fields.first("L")
+
+
+class Certificate(_Subject):
     """A certificate."""
 
     _certificate: kpki.Certificate
@@ -384,6 +435,9 @@ class Certificate:
         """The underlying ``kpki.Certificate``."""
         return self._certificate
 
+    def _source(self) -> kpki.Certificate:
+        return self._certificate
+
     @property
     def _cert(self) -> Any:
         """The certificate as a ``cryptography.x509.Certificate`` (for code that reaches
@@ -391,20 +445,9 @@ class Certificate:
         return self._certificate.to_cryptography()
 
     @property
-    def _fields(self) -> _Fields:
-        if self._fields_cache is None:
-            self._fields_cache = _Fields(self._certificate)
-        return self._fields_cache
-
-    @property
     def raw(self) -> str:
         """The PEM text of the certificate."""
         return str(self)
-
-    @property
-    def common_name(self) -> str:
-        """The subject's CN, or ``""``."""
-        return self._fields.first("CN") or ""
 
     @property
     def expiry_time(self) -> datetime:
@@ -436,35 +479,11 @@ class Certificate:
         """The registeredID SANs (dotted), or None without a subjectAltName."""
         return self._fields.sans_of("oid") if self._fields.has_sans else None
 
-    @property
-    def email_address(self) -> Optional[str]:
-        """The subject's emailAddress."""
-        return self._fields.first("emailAddress")
 
-    @property
-    def organization(self) -> Optional[str]:
-        """The subject's first O."""
-        return self._fields.first("O")
 
-    @property
-    def organizational_unit(self) -> Optional[str]:
-        """The subject's OU."""
-        return self._fields.first("OU")
 
-    @property
-    def country_name(self) -> Optional[str]:
-        """The subject's C."""
-        return self._fields.first("C")
 
-    @property
-    def state_or_province_name(self) -> Optional[str]:
-        """The subject's ST."""
-        return self._fields.first("ST")
 
-    @property
-    def locality_name(self) -> Optional[str]:
-        """The subject's L."""
-        return self._fields.first("L")
 
     def __str__(self) -> str:
         return self._certificate.to_pem().strip()
@@ -574,7 +593,7 @@ def _subject(attributes: CertificateRequestAttributes) -> List[Tuple[str, str]]:
     return subject
 
 
-class CertificateSigningRequest:
+class CertificateSigningRequest(_Subject):
     """A certificate signing request (its self-signature verified on load)."""
 
     _request: kpki.Csr
@@ -623,6 +642,9 @@ class CertificateSigningRequest:
         """The underlying ``kpki.Csr``."""
         return self._request
 
+    def _source(self) -> kpki.Csr:
+        return self._request
+
     @property
     def _csr_object(self) -> kpki.Csr:
         return self._request
@@ -632,17 +654,6 @@ class CertificateSigningRequest:
         """The request as a ``cryptography.x509.CertificateSigningRequest`` (for code
         that reaches into the library's private attribute; needs ``cryptography``)."""
         return self._request.to_cryptography()
-
-    @property
-    def _fields(self) -> _Fields:
-        if self._fields_cache is None:
-            self._fields_cache = _Fields(self._request)
-        return self._fields_cache
-
-    @property
-    def common_name(self) -> str:
-        """The subject's CN, or ``""``."""
-        return self._fields.first("CN") or ""
 
     @property
     def sans_dns(self) -> Set[str]:
@@ -658,36 +669,6 @@ class CertificateSigningRequest:
     def sans_oid(self) -> Set[str]:
         """The requested registeredID SANs (dotted)."""
         return self._fields.sans_of("oid")
-
-    @property
-    def email_address(self) -> Optional[str]:
-        """The subject's emailAddress."""
-        return self._fields.first("emailAddress")
-
-    @property
-    def organization(self) -> Optional[str]:
-        """The subject's first O."""
-        return self._fields.first("O")
-
-    @property
-    def organizational_unit(self) -> Optional[str]:
-        """The subject's OU."""
-        return self._fields.first("OU")
-
-    @property
-    def country_name(self) -> Optional[str]:
-        """The subject's C."""
-        return self._fields.first("C")
-
-    @property
-    def state_or_province_name(self) -> Optional[str]:
-        """The subject's ST."""
-        return self._fields.first("ST")
-
-    @property
-    def locality_name(self) -> Optional[str]:
-        """The subject's L."""
-        return self._fields.first("L")
 
     @property
     def has_unique_identifier(self) -> bool:
